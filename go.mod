@@ -1,0 +1,3 @@
+module github.com/goastro/session
+
+go 1.25
