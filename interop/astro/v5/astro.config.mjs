@@ -1,0 +1,24 @@
+// Astro 5 build of the interop app: the shared sources in ../src, the Node adapter
+// in standalone mode, and sessions through ../src/session-driver.mjs, which picks
+// fs or redis from the environment when the server starts.
+import { fileURLToPath } from 'node:url';
+import node from '@astrojs/node';
+import { defineConfig } from 'astro/config';
+
+const own = (path) => fileURLToPath(new URL(`./node_modules/${path}`, import.meta.url));
+
+export default defineConfig({
+	srcDir: '../src',
+	output: 'server',
+	adapter: node({ mode: 'standalone' }),
+	session: { driver: fileURLToPath(new URL('../src/session-driver.mjs', import.meta.url)) },
+	vite: {
+		// The shared sources live outside this folder: resolve their packages here.
+		resolve: {
+			alias: [
+				{ find: /^devalue$/, replacement: own('devalue/index.js') },
+				{ find: /^unstorage\/drivers\/(.*)$/, replacement: own('unstorage/drivers/$1.mjs') },
+			],
+		},
+	},
+});
