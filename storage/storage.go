@@ -10,27 +10,49 @@ import (
 	"time"
 )
 
-// Driver is a key-value store for session records. Keys are unstorage keys
-// (segments separated by ':'); values are text, stored verbatim. Every method takes
-// a context and must return promptly once it is cancelled.
+// Driver is a key-value store for session records. Values are text, stored
+// verbatim.
 //
-// A Driver is safe for concurrent use by many goroutines.
+// Keys are unstorage keys: segments separated by ':'. Every driver passes each
+// key it is given through CleanKey, so "a/b" and "a:b" name the same record, as
+// they do in unstorage, and a key that CleanKey refuses fails with an error
+// wrapping ErrInvalidKey on every driver alike. Keys returns normalized keys.
+// A driver with a base (a folder, a key prefix) stores key k under that base and
+// speaks of it as k: the base never appears in the keys it takes or returns.
+//
+// An empty value is no value: Set(ctx, k, "", ttl) deletes k, and a record that
+// is empty in the store (an empty file written by another program) reads as
+// missing. This is how Astro reads an empty fs-lite file.
+//
+// Every method takes a context. A call whose context is already done returns an
+// error wrapping ctx.Err() and changes nothing; a driver that waits (for a
+// server, a lock) stops waiting when the context is done. After Close every
+// method returns an error wrapping ErrClosed.
+//
+// A Driver is safe for concurrent use by many goroutines. The conformance suite
+// in package storagetest checks all of the above.
 type Driver interface {
 	// Get returns the value stored under key. ok is false when there is no value
 	// (a missing key, an expired one, or an empty value).
 	Get(ctx context.Context, key string) (value string, ok bool, err error)
-	// Set stores value under key. A ttl greater than zero makes the value expire
-	// after that long; zero keeps it until it is deleted.
+	// Set stores value under key, replacing any previous value and its expiry. A
+	// ttl greater than zero makes the value expire after that long; zero or less
+	// keeps it until it is deleted. An empty value deletes key.
 	Set(ctx context.Context, key, value string, ttl time.Duration) error
 	// Delete removes key. Deleting a missing key is not an error.
 	Delete(ctx context.Context, key string) error
-	// Has reports whether a value is stored under key.
+	// Has reports whether a value is stored under key (Get would return ok).
 	Has(ctx context.Context, key string) (bool, error)
-	// Keys lists the keys that start with prefix ("" lists all), in no particular order.
+	// Keys lists the keys holding a value whose normalized form starts with
+	// prefix, byte for byte ("" lists all), in no particular order. Expired keys
+	// are not listed. Pass a prefix that ends with ':' to list one folder: "a:"
+	// lists "a:b" but not "ab".
 	Keys(ctx context.Context, prefix string) ([]string, error)
-	// Clear removes every key the driver holds (under its base, where it has one).
+	// Clear removes every key the driver holds, under its base only where it has
+	// one: a Redis driver with base "app1" removes "app1:*" and nothing else.
 	Clear(ctx context.Context) error
-	// Close releases the driver's resources. A closed driver returns ErrClosed.
+	// Close releases the driver's resources. A closed driver returns ErrClosed
+	// from every method; closing it again returns nil.
 	Close() error
 }
 
@@ -39,9 +61,15 @@ type Driver interface {
 // updates; on drivers without it the last writer wins.
 type Swapper interface {
 	// CompareAndSwap stores value under key only if the key currently holds old
-	// (when exists is true) or holds no value (when exists is false). It reports
-	// whether the value was written; false with a nil error means another writer
-	// changed the key first.
+	// (when exists is true) or holds no value (when exists is false; old is then
+	// ignored). An expired record counts as no value. It reports whether the value
+	// was written; false with a nil error means the key held something else. An
+	// empty value makes it a conditional delete; ttl is as for Set.
+	//
+	// The comparison and the write are atomic with respect to every other call on
+	// the same store, including calls from other processes sharing it (the fs
+	// driver locks across processes; the remote drivers use the server's atomic
+	// operations).
 	CompareAndSwap(ctx context.Context, key, old string, exists bool, value string, ttl time.Duration) (swapped bool, err error)
 }
 
