@@ -30,9 +30,11 @@ func TestRegistry(t *testing.T) {
 		t.Fatalf("unknown driver error = %v", err)
 	}
 	for name, fn := range map[string]func(){
-		"duplicate": func() { storage.Register("registry-test", func(map[string]any) (storage.Driver, error) { return nil, nil }) },
-		"empty":     func() { storage.Register("", func(map[string]any) (storage.Driver, error) { return nil, nil }) },
-		"nil":       func() { storage.Register("registry-nil", nil) },
+		"duplicate": func() {
+			storage.Register("registry-test", func(map[string]any) (storage.Driver, error) { return nil, nil })
+		},
+		"empty": func() { storage.Register("", func(map[string]any) (storage.Driver, error) { return nil, nil }) },
+		"nil":   func() { storage.Register("registry-nil", nil) },
 	} {
 		func() {
 			defer func() {
