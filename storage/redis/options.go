@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"net"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -13,112 +12,92 @@ import (
 	"github.com/goastro/session/storage"
 )
 
-// optionNames lists the driver options understood by [ParseOptions], with what
-// each sets. The names follow unstorage's redis driver and ioredis where they
-// exist there.
-var optionNames = map[string]string{
-	"url":                   "redis:// or rediss:// URL",
-	"host":                  "server host (with port)",
-	"port":                  "server port (with host)",
-	"base":                  "key prefix, joined with ':'",
-	"keyPrefix":             "raw prefix before every key",
-	"ttl":                   "default expiry in seconds",
-	"cluster":               "cluster seed addresses",
-	"sentinels":             "sentinel addresses",
-	"sentinelAddrs":         "sentinel addresses",
-	"name":                  "sentinel master name",
-	"masterName":            "sentinel master name",
-	"sentinelUsername":      "sentinel user",
-	"sentinelPassword":      "sentinel password",
-	"username":              "user",
-	"password":              "password",
-	"db":                    "database number",
-	"tls":                   "use TLS",
-	"scanCount":             "SCAN COUNT hint",
-	"allowClearWithoutBase": "let Clear empty a whole database",
-	"dialTimeout":           "connect timeout in seconds",
-	"poolSize":              "connections per server",
+func init() {
+	storage.Register("redis", func(options map[string]any) (storage.Driver, error) {
+		return OpenOptions(options)
+	})
 }
 
-// ParseOptions turns the driver options of a session configuration (the same
-// names as unstorage's redis driver: url, base, ttl in seconds, cluster, plus
-// sentinels/sentinelAddrs with name/masterName, username, password, db, host,
-// port, tls, keyPrefix, scanCount) into [Options]. Unknown names and values of
-// the wrong type are errors wrapping storage.ErrInvalidOption.
+// ParseOptions turns the driver options of a session configuration into
+// [Options]. The names are those of unstorage's redis driver (and of ioredis,
+// which it passes them to) where they exist there:
+//
+//   - url: redis://[user:password@]host:port[/db] or rediss://...
+//   - host, port: a single server, when url is not given
+//   - base: key prefix, joined with ':' (a trailing ':' is ignored)
+//   - keyPrefix: raw prefix put before every key (ioredis keyPrefix)
+//   - ttl: default expiry of every write, in seconds (or "90s")
+//   - cluster: Redis Cluster seed addresses, as "host:port" strings,
+//     {host, port} objects or one comma-separated string
+//   - sentinels (or sentinelAddrs) and name (or masterName): Sentinel
+//     addresses and the master set; sentinelUsername, sentinelPassword
+//   - username, password, db, tls
+//   - scanCount: SCAN COUNT hint for Keys and Clear
+//   - allowClearWithoutBase: let Clear empty a database when there is no base
+//   - dialTimeout (seconds or "5s"), poolSize
+//
+// Unknown names and values of the wrong type are errors wrapping
+// storage.ErrInvalidOption; a password is never quoted in them.
 func ParseOptions(options map[string]any) (Options, error) {
 	var o Options
-	keys := make([]string, 0, len(options))
-	for k := range options {
-		keys = append(keys, k)
+	r := storage.NewOptions("redis", options)
+	secret := func(name string) string {
+		if !r.Has(name) {
+			return ""
+		}
+		s, ok := options[name].(string)
+		if !ok {
+			r.Failf(name, "must be a string, got %T", options[name])
+		}
+		return s
 	}
-	sort.Strings(keys)
-	var host string
-	var port int64
-	for _, name := range keys {
-		v := options[name]
-		if v == nil {
-			continue
+	list := func(name string) []string {
+		if !r.Has(name) {
+			return nil
 		}
-		var err error
-		switch name {
-		case "url":
-			o.URL, err = str(v)
-		case "host":
-			host, err = str(v)
-		case "port":
-			port, err = integer(v)
-		case "base":
-			o.Base, err = str(v)
-		case "keyPrefix":
-			o.KeyPrefix, err = str(v)
-		case "ttl":
-			o.TTL, err = seconds(v)
-		case "dialTimeout":
-			o.DialTimeout, err = seconds(v)
-		case "cluster":
-			o.Cluster, err = addrs(v)
-		case "sentinels", "sentinelAddrs":
-			var a []string
-			a, err = addrs(v)
-			o.SentinelAddrs = append(o.SentinelAddrs, a...)
-		case "name", "masterName":
-			o.MasterName, err = str(v)
-		case "sentinelUsername":
-			o.SentinelUsername, err = str(v)
-		case "sentinelPassword":
-			o.SentinelPassword, err = str(v)
-		case "username":
-			o.Username, err = str(v)
-		case "password":
-			o.Password, err = str(v)
-		case "db":
-			var n int64
-			n, err = integer(v)
-			o.DB = int(n)
-		case "tls":
-			o.TLS, err = boolean(v)
-		case "scanCount":
-			o.ScanCount, err = integer(v)
-		case "allowClearWithoutBase":
-			o.AllowClearWithoutBase, err = boolean(v)
-		case "poolSize":
-			var n int64
-			n, err = integer(v)
-			o.PoolSize = int(n)
-		default:
-			names := make([]string, 0, len(optionNames))
-			for n := range optionNames {
-				names = append(names, n)
-			}
-			sort.Strings(names)
-			return Options{}, fmt.Errorf("redis: unknown option %q (known: %s): %w", name, strings.Join(names, ", "), storage.ErrInvalidOption)
-		}
+		a, err := addrs(options[name])
 		if err != nil {
-			if name == "password" || name == "sentinelPassword" {
-				return Options{}, fmt.Errorf("redis: option %q: wrong type %T: %w", name, v, storage.ErrInvalidOption)
-			}
-			return Options{}, fmt.Errorf("redis: option %q: %v: %w", name, err, storage.ErrInvalidOption)
+			r.Failf(name, "%v", err)
 		}
+		return a
+	}
+	nonNegative := func(name string, d time.Duration) time.Duration {
+		if d < 0 {
+			r.Failf(name, "must not be negative, got %v", d)
+			return 0
+		}
+		return d
+	}
+	o.URL = secret("url")
+	host := r.String("host", "")
+	port := r.Int("port", 0)
+	o.Base = r.String("base", "")
+	o.KeyPrefix = r.String("keyPrefix", "")
+	o.TTL = nonNegative("ttl", r.Duration("ttl", 0))
+	o.DialTimeout = nonNegative("dialTimeout", r.Duration("dialTimeout", 0))
+	o.Cluster = list("cluster")
+	o.SentinelAddrs = append(list("sentinels"), list("sentinelAddrs")...)
+	o.MasterName = r.String("name", "")
+	if m := r.String("masterName", ""); m != "" {
+		o.MasterName = m
+	}
+	o.SentinelUsername = r.String("sentinelUsername", "")
+	o.SentinelPassword = secret("sentinelPassword")
+	o.Username = r.String("username", "")
+	o.Password = secret("password")
+	o.DB = r.Int("db", 0)
+	if o.DB < 0 {
+		r.Failf("db", "must not be negative, got %d", o.DB)
+	}
+	o.TLS = r.Bool("tls", false)
+	o.ScanCount = r.Int64("scanCount", 0)
+	if o.ScanCount < 0 {
+		r.Failf("scanCount", "must not be negative, got %d", o.ScanCount)
+	}
+	o.AllowClearWithoutBase = r.Bool("allowClearWithoutBase", false)
+	o.PoolSize = r.Int("poolSize", 0)
+	if o.PoolSize < 0 {
+		r.Failf("poolSize", "must not be negative, got %d", o.PoolSize)
 	}
 	if host != "" || port != 0 {
 		if host == "" {
@@ -128,9 +107,12 @@ func ParseOptions(options map[string]any) (Options, error) {
 			port = 6379
 		}
 		if port < 0 || port > 65535 {
-			return Options{}, fmt.Errorf("redis: option \"port\": %d out of range: %w", port, storage.ErrInvalidOption)
+			r.Failf("port", "out of range: %d", port)
 		}
-		o.Addr = net.JoinHostPort(host, strconv.FormatInt(port, 10))
+		o.Addr = net.JoinHostPort(host, strconv.Itoa(port))
+	}
+	if err := r.Err(); err != nil {
+		return Options{}, err
 	}
 	return o, nil
 }
@@ -143,28 +125,6 @@ func OpenOptions(options map[string]any) (*Driver, error) {
 		return nil, err
 	}
 	return Open(o)
-}
-
-func str(v any) (string, error) {
-	s, ok := v.(string)
-	if !ok {
-		return "", fmt.Errorf("want a string, got %T", v)
-	}
-	return s, nil
-}
-
-func boolean(v any) (bool, error) {
-	switch v := v.(type) {
-	case bool:
-		return v, nil
-	case string:
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			return false, fmt.Errorf("want true or false, got %q", v)
-		}
-		return b, nil
-	}
-	return false, fmt.Errorf("want a boolean, got %T", v)
 }
 
 func number(v any) (float64, error) {
@@ -209,25 +169,6 @@ func integer(v any) (int64, error) {
 		return 0, fmt.Errorf("want a number not below zero, got %v", v)
 	}
 	return int64(f), nil
-}
-
-// seconds reads a duration given in seconds (a number, as unstorage takes it) or
-// as a time.Duration.
-func seconds(v any) (time.Duration, error) {
-	if d, ok := v.(time.Duration); ok {
-		if d < 0 {
-			return 0, fmt.Errorf("negative duration %v", d)
-		}
-		return d, nil
-	}
-	f, err := number(v)
-	if err != nil {
-		return 0, err
-	}
-	if f < 0 || math.IsNaN(f) || f > float64(math.MaxInt64/int64(time.Second)) {
-		return 0, fmt.Errorf("want seconds not below zero, got %v", v)
-	}
-	return time.Duration(f * float64(time.Second)), nil
 }
 
 // addrs reads a list of addresses: "host:port" strings, ioredis-style

@@ -137,7 +137,7 @@ func newDriver(client goredis.UniversalClient, own bool, cfg Config, where strin
 	if cfg.ScanCount < 0 {
 		return nil, fmt.Errorf("redis: negative scanCount %d: %w", cfg.ScanCount, storage.ErrInvalidOption)
 	}
-	base := normalizeSegment(strings.TrimSuffix(cfg.Base, ":"))
+	base := storage.JoinKeys(strings.TrimSuffix(cfg.Base, ":"))
 	prefix := cfg.KeyPrefix
 	if base != "" {
 		prefix += base + ":"
@@ -310,20 +310,12 @@ func (d *Driver) String() string {
 	return fmt.Sprintf("%s prefix %q", d.where, d.prefix)
 }
 
-// normalizeSegment applies unstorage's driver-level key rule: every '/' and '\'
-// becomes ':', and one leading and one trailing separator are dropped.
-func normalizeSegment(k string) string {
-	k = strings.NewReplacer("/", ":", "\\", ":").Replace(k)
-	k = strings.TrimPrefix(k, ":")
-	k = strings.TrimSuffix(k, ":")
-	return k
-}
-
-// redisKey maps a storage key to its Redis key.
+// redisKey maps a storage key to its Redis key: the key is normalized and
+// checked with storage.CleanKey, then joined to the base.
 func (d *Driver) redisKey(op, key string) (string, error) {
-	k := normalizeSegment(key)
-	if k == "" {
-		return "", fmt.Errorf("redis: %s %q on %s: %w", op, key, d.where, storage.ErrInvalidKey)
+	k, err := storage.CleanKey(key)
+	if err != nil {
+		return "", fmt.Errorf("redis: %s on %s: %w", op, d.where, err)
 	}
 	return d.prefix + k, nil
 }
@@ -332,30 +324,32 @@ func (d *Driver) fail(op, key string, err error) error {
 	return fmt.Errorf("redis: %s %q on %s: %w", op, key, d.where, err)
 }
 
-func (d *Driver) check(op string) error {
+// check refuses a call on a closed driver or with a context that is done.
+func (d *Driver) check(ctx context.Context, op string) error {
 	if d.closed.Load() {
 		return fmt.Errorf("redis: %s on %s: %w", op, d.where, storage.ErrClosed)
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("redis: %s on %s: %w", op, d.where, err)
 	}
 	return nil
 }
 
-// expiry is the TTL that applies to a write asking for ttl.
-func (d *Driver) expiry(op, key string, ttl time.Duration) (time.Duration, error) {
-	if ttl < 0 {
-		return 0, fmt.Errorf("redis: %s %q on %s: negative ttl %v: %w", op, key, d.where, ttl, storage.ErrInvalidOption)
-	}
-	if ttl == 0 {
+// expiry is the TTL that applies to a write asking for ttl: ttl when above
+// zero, else the driver's default (zero for none).
+func (d *Driver) expiry(ttl time.Duration) time.Duration {
+	if ttl <= 0 {
 		ttl = d.ttl
 	}
 	if ttl > 0 && ttl < time.Millisecond {
 		ttl = time.Millisecond
 	}
-	return ttl, nil
+	return ttl
 }
 
 // Get returns the value stored under key in one round trip (GET).
 func (d *Driver) Get(ctx context.Context, key string) (string, bool, error) {
-	if err := d.check("get"); err != nil {
+	if err := d.check(ctx, "get"); err != nil {
 		return "", false, err
 	}
 	rk, err := d.redisKey("get", key)
@@ -373,19 +367,24 @@ func (d *Driver) Get(ctx context.Context, key string) (string, bool, error) {
 }
 
 // Set stores value under key: SET, or SET ... EX (whole seconds) / PX when a TTL
-// applies (ttl, or the configured default when ttl is zero).
+// applies (ttl when above zero, else the configured default). An empty value
+// deletes the key with UNLINK.
 func (d *Driver) Set(ctx context.Context, key, value string, ttl time.Duration) error {
-	if err := d.check("set"); err != nil {
+	if err := d.check(ctx, "set"); err != nil {
 		return err
 	}
 	rk, err := d.redisKey("set", key)
 	if err != nil {
 		return err
 	}
-	ttl, err = d.expiry("set", key, ttl)
-	if err != nil {
-		return err
+	if value == "" {
+		// An empty value is no value: unstorage removes the key too.
+		if err := d.client.Unlink(ctx, rk).Err(); err != nil {
+			return d.fail("unlink", rk, err)
+		}
+		return nil
 	}
+	ttl = d.expiry(ttl)
 	// go-redis sends EX for whole seconds and PX otherwise; zero means plain SET.
 	if err := d.client.Set(ctx, rk, value, ttl).Err(); err != nil {
 		return d.fail("set", rk, err)
@@ -395,7 +394,7 @@ func (d *Driver) Set(ctx context.Context, key, value string, ttl time.Duration) 
 
 // Delete removes key with UNLINK.
 func (d *Driver) Delete(ctx context.Context, key string) error {
-	if err := d.check("delete"); err != nil {
+	if err := d.check(ctx, "delete"); err != nil {
 		return err
 	}
 	rk, err := d.redisKey("delete", key)
@@ -410,7 +409,7 @@ func (d *Driver) Delete(ctx context.Context, key string) error {
 
 // Has reports whether key holds a value (EXISTS).
 func (d *Driver) Has(ctx context.Context, key string) (bool, error) {
-	if err := d.check("has"); err != nil {
+	if err := d.check(ctx, "has"); err != nil {
 		return false, err
 	}
 	rk, err := d.redisKey("has", key)
@@ -472,7 +471,7 @@ func (d *Driver) scan(ctx context.Context, pattern string, fn func(ctx context.C
 // Keys lists the keys under the driver's base that start with prefix, with SCAN
 // (on every master of a cluster).
 func (d *Driver) Keys(ctx context.Context, prefix string) ([]string, error) {
-	if err := d.check("keys"); err != nil {
+	if err := d.check(ctx, "keys"); err != nil {
 		return nil, err
 	}
 	pattern := globEscape(d.prefix+prefix) + "*"
@@ -501,7 +500,7 @@ func (d *Driver) Keys(ctx context.Context, prefix string) ([]string, error) {
 // base it is refused with ErrClearRefused unless
 // [Config.AllowClearWithoutBase] is set.
 func (d *Driver) Clear(ctx context.Context) error {
-	if err := d.check("clear"); err != nil {
+	if err := d.check(ctx, "clear"); err != nil {
 		return err
 	}
 	if d.guarded {
@@ -526,13 +525,18 @@ func (d *Driver) Clear(ctx context.Context) error {
 // casScript compares the value of KEYS[1] with ARGV[2] (when ARGV[1] is "1") or
 // checks that it holds no value (ARGV[1] "0"; an empty string counts as no value,
 // as in Get), then writes ARGV[3] with an expiry of ARGV[4] milliseconds (none
-// when "0"). One key, so it runs on a cluster.
+// when "0"), or deletes the key when ARGV[3] is empty. One key, so it runs on a
+// cluster.
 var casScript = goredis.NewScript(`
 local cur = redis.call('GET', KEYS[1])
 if ARGV[1] == '1' then
   if cur ~= ARGV[2] then return 0 end
 elseif cur and cur ~= '' then
   return 0
+end
+if ARGV[3] == '' then
+  redis.call('UNLINK', KEYS[1])
+  return 1
 end
 local px = tonumber(ARGV[4])
 if px > 0 then
@@ -546,18 +550,16 @@ return 1
 // CompareAndSwap stores value under key only if it holds old (exists true) or
 // holds no value (exists false), atomically, in one round trip (EVALSHA of a Lua
 // script; the script's text is sent once per server, on the first call there).
+// An empty value makes it a conditional delete.
 func (d *Driver) CompareAndSwap(ctx context.Context, key, old string, exists bool, value string, ttl time.Duration) (bool, error) {
-	if err := d.check("compare-and-swap"); err != nil {
+	if err := d.check(ctx, "compare-and-swap"); err != nil {
 		return false, err
 	}
 	rk, err := d.redisKey("compare-and-swap", key)
 	if err != nil {
 		return false, err
 	}
-	ttl, err = d.expiry("compare-and-swap", key, ttl)
-	if err != nil {
-		return false, err
-	}
+	ttl = d.expiry(ttl)
 	flag := "0"
 	if exists {
 		flag = "1"

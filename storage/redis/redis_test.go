@@ -17,6 +17,7 @@ import (
 
 	"github.com/goastro/session/internal/testenv"
 	"github.com/goastro/session/storage"
+	"github.com/goastro/session/storage/storagetest"
 )
 
 // testBase returns a key prefix no other test or application uses.
@@ -109,8 +110,11 @@ func exercise(t *testing.T, d *Driver) {
 		if _, ok, err := d.Get(ctx, "t:ms"); ok || err != nil {
 			t.Fatalf("expired key still readable: %v %v", ok, err)
 		}
-		if err := d.Set(ctx, "t:neg", "x", -time.Second); !errors.Is(err, storage.ErrInvalidOption) {
-			t.Fatalf("negative ttl: %v", err)
+		if err := d.Set(ctx, "t:neg", "x", -time.Second); err != nil {
+			t.Fatal(err)
+		}
+		if ttl := raw.PTTL(ctx, d.prefix+"t:neg").Val(); d.ttl == 0 && ttl != -1 {
+			t.Fatalf("negative ttl left PTTL %v, want no expiry", ttl)
 		}
 	})
 	t.Run("keys and clear", func(t *testing.T) {
@@ -222,6 +226,55 @@ func exercise(t *testing.T, d *Driver) {
 
 func TestSingle(t *testing.T) {
 	exercise(t, openSingle(t, Config{}))
+}
+
+func TestConformanceSingle(t *testing.T) {
+	storagetest.Run(t, func(t *testing.T) storage.Driver {
+		return openSingle(t, Config{})
+	})
+}
+
+func TestConformanceCluster(t *testing.T) {
+	addrs := testenv.StartRedisCluster(t, 3)
+	storagetest.Run(t, func(t *testing.T) storage.Driver {
+		d, err := Open(Options{Cluster: addrs, Config: Config{Base: testBase(t)}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	})
+}
+
+func TestConformanceSentinel(t *testing.T) {
+	s := testenv.StartRedisSentinel(t)
+	storagetest.Run(t, func(t *testing.T) storage.Driver {
+		d, err := Open(Options{SentinelAddrs: []string{s.Sentinel.Addr}, MasterName: s.MasterName, Config: Config{Base: testBase(t)}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	})
+}
+
+func TestRegistered(t *testing.T) {
+	addr := testenv.RedisAddr(t)
+	base := testBase(t)
+	d, err := storage.Open("redis", map[string]any{"url": "redis://" + addr, "base": base, "ttl": 120.0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	t.Cleanup(func() { cleanup(t, Options{Addr: addr, Config: Config{Base: base}}) })
+	ctx := context.Background()
+	if err := d.Set(ctx, "k", "v", 0); err != nil {
+		t.Fatal(err)
+	}
+	if ttl, err := testenv.RedisCommand(addr, "TTL", base+":k"); err != nil || ttl != "120" {
+		t.Fatalf("TTL of a write through the registered driver = %s %v, want 120", ttl, err)
+	}
+	if _, err := storage.Open("redis", map[string]any{"bogus": true}); !errors.Is(err, storage.ErrInvalidOption) {
+		t.Fatalf("unknown option: %v", err)
+	}
 }
 
 func TestCluster(t *testing.T) {
@@ -550,7 +603,7 @@ func TestParseOptions(t *testing.T) {
 	}{
 		{map[string]any{"url": "redis://h:1/3", "base": "s", "ttl": 60}, Options{URL: "redis://h:1/3", Config: Config{Base: "s", TTL: time.Minute}}},
 		{map[string]any{"ttl": 1.5, "scanCount": 10}, Options{Config: Config{TTL: 1500 * time.Millisecond, ScanCount: 10}}},
-		{map[string]any{"ttl": "30"}, Options{Config: Config{TTL: 30 * time.Second}}},
+		{map[string]any{"ttl": "30s"}, Options{Config: Config{TTL: 30 * time.Second}}},
 		{map[string]any{"host": "db", "port": 7000, "db": 2, "username": "u", "password": "p", "tls": true},
 			Options{Addr: "db:7000", DB: 2, Username: "u", Password: "p", TLS: true}},
 		{map[string]any{"cluster": []any{"a:1", map[string]any{"host": "b", "port": 2}}}, Options{Cluster: []string{"a:1", "b:2"}}},
