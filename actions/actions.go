@@ -1,0 +1,332 @@
+// Package actions provides typed server actions for net/http, the Go
+// counterpart of Astro Actions: a function with a typed input and output that
+// the browser calls with POST /_actions/<name>, sending JSON or form data.
+//
+// [Define] declares an action from a handler func(ctx, In) (Out, error). The
+// request body is decoded into In (from application/json, or from
+// application/x-www-form-urlencoded and multipart/form-data into the fields of a
+// struct), validated by the "validate" struct tags (see below), and passed to
+// the handler; Out is sent back as JSON. Errors are [*Error] values with the
+// codes of Astro's ActionError (BAD_REQUEST, UNAUTHORIZED, NOT_FOUND, ...), each
+// mapped to its HTTP status, and are sent in the JSON shape Astro's client reads.
+//
+// The handler's context is the request's, so whatever middleware put there
+// reaches the action; with the session middleware of
+// github.com/goastro/session, session.From(ctx) returns the caller's session.
+//
+// # Input fields
+//
+// A struct field is read from the input key named by its "form" tag, else its
+// "json" tag, else its Go name. JSON objects may carry other keys; they are
+// ignored. From form data, fields may be strings, booleans (a checkbox: present
+// means true unless the value is "false"), numbers, types implementing
+// encoding.TextUnmarshaler (time.Time, ...), pointers to those (nil when the
+// value is missing), slices of those (every value of a repeated key),
+// *multipart.FileHeader and []*multipart.FileHeader (uploaded files). An empty
+// form value counts as missing.
+//
+// # Validation
+//
+// The "validate" tag holds comma-separated rules:
+//
+//	required   the field must be present in the input; strings, slices and maps must also be non-empty
+//	min=N      numbers: value >= N; strings: at least N characters; slices, maps: at least N elements
+//	max=N      numbers: value <= N; strings: at most N characters; slices, maps: at most N elements
+//	oneof=a b  the value (string or number) must be one of the space-separated words
+//	email      a string holding one e-mail address
+//
+// A field without "required" is optional: when it is missing its other rules
+// are not checked. A required positive integer is `validate:"required,min=1"`
+// on an int field; a fractional JSON number there is rejected. Nested structs
+// and slices of structs are validated too; there, where the input does not say
+// which fields were sent, a zero string, slice, map or pointer counts as
+// missing, and numbers and booleans are always checked. After the tags, an input type with a
+// method Validate() error is asked to check itself (return [FieldError] or
+// [InputError] to point at fields). Every problem found is reported, not only
+// the first, as an input error: status 400, type "AstroActionInputError", with
+// "issues" and "fields".
+//
+// # Differences from Astro
+//
+// Success responses are plain JSON (application/json), not devalue, so any
+// client can read them; an Out of type struct{} answers 204 No Content, as an
+// Astro action returning undefined does. Actions accept both JSON and form data
+// unless [WithInput] restricts them. An error that is not an [*Error] is logged
+// and answered with a generic INTERNAL_SERVER_ERROR message, so internal details
+// do not leak to clients.
+package actions
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"reflect"
+	"strings"
+)
+
+// Action is a typed server action, made by [Define]. It serves POST requests
+// as an http.Handler and can also be run from Go code with [Action.Call] or
+// from a page handler that receives a form with [Action.Handle].
+type Action[In, Out any] struct {
+	name   string
+	fn     func(context.Context, In) (Out, error)
+	dec    *decoder
+	logger *slog.Logger
+	empty  bool // Out is struct{}: answer 204
+}
+
+type options struct {
+	accept Input
+	limit  int64
+	logger *slog.Logger
+}
+
+// Option configures an action.
+type Option func(*options)
+
+// WithInput restricts the request bodies the action accepts: [JSONOnly] or
+// [FormOnly]. Other bodies get UNSUPPORTED_MEDIA_TYPE (415).
+func WithInput(in Input) Option { return func(o *options) { o.accept = in } }
+
+// WithBodyLimit sets the largest request body the action reads, in bytes
+// (default [DefaultBodyLimit]). Larger bodies get CONTENT_TOO_LARGE (413).
+func WithBodyLimit(n int64) Option { return func(o *options) { o.limit = n } }
+
+// WithLogger sets where the action logs the errors it hides from clients
+// (default slog.Default()).
+func WithLogger(l *slog.Logger) Option { return func(o *options) { o.logger = l } }
+
+// Define declares an action named name that runs fn. In is usually a struct
+// whose fields carry "json" (or "form") and "validate" tags; Out is encoded as
+// JSON.
+//
+// Define panics when the name is empty or contains '/', '?' or '#', when a
+// validation tag of In is malformed, or when [FormOnly] is asked for an input
+// that form data cannot fill: these are programming errors, found when the
+// program starts, like a bad regexp.MustCompile pattern.
+func Define[In, Out any](name string, fn func(ctx context.Context, in In) (Out, error), opts ...Option) *Action[In, Out] {
+	if name == "" || strings.ContainsAny(name, "/?#") {
+		panic(fmt.Sprintf("actions: invalid action name %q", name))
+	}
+	if fn == nil {
+		panic(fmt.Sprintf("actions: Define(%q): nil handler", name))
+	}
+	o := options{limit: DefaultBodyLimit}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if o.limit <= 0 {
+		panic(fmt.Sprintf("actions: Define(%q): body limit must be positive", name))
+	}
+	dec, err := newDecoder(reflect.TypeFor[In](), o.accept, o.limit)
+	if err != nil {
+		panic(fmt.Sprintf("actions: Define(%q): %v", name, err))
+	}
+	return &Action[In, Out]{
+		name:   name,
+		fn:     fn,
+		dec:    dec,
+		logger: o.logger,
+		empty:  reflect.TypeFor[Out]() == reflect.TypeFor[struct{}](),
+	}
+}
+
+// Name returns the action's name.
+func (a *Action[In, Out]) Name() string { return a.name }
+
+// Path returns the URL path the action is served on by a [Handler] mounted at
+// the root: /_actions/<name>.
+func (a *Action[In, Out]) Path() string { return "/_actions/" + url.PathEscape(a.name) }
+
+// Decode reads and validates the input of the action from the body of r. The
+// error is an [*Error]: an input error (BAD_REQUEST with issues), or
+// CONTENT_TOO_LARGE, UNSUPPORTED_MEDIA_TYPE, BAD_REQUEST for an unreadable body.
+//
+// Uploaded files of a multipart body are only valid until the returned cleanup
+// function is called.
+func (a *Action[In, Out]) Decode(r *http.Request) (in In, cleanup func(), err error) {
+	cleanup, err = a.dec.decodeRequest(r, reflect.ValueOf(&in))
+	return in, cleanup, err
+}
+
+// Call validates in (for struct inputs, with the rules of nested structs: a
+// zero string, slice, map or pointer counts as missing, numbers and booleans
+// are always checked) and runs the action. The error is always an [*Error] or nil: errors of the handler that
+// are not *Error become INTERNAL_SERVER_ERROR with the handler's error as Err.
+func (a *Action[In, Out]) Call(ctx context.Context, in In) (Out, error) {
+	if a.dec.st != nil {
+		v := reflect.ValueOf(&in).Elem()
+		if v.Kind() == reflect.Pointer {
+			if v.IsNil() {
+				var zero Out
+				return zero, NewError(BadRequest, "Missing input.")
+			}
+			v = v.Elem()
+		}
+		if issues := validateValue(v, nil, nil, nil); len(issues) > 0 {
+			var zero Out
+			return zero, InputError(issues...)
+		}
+	}
+	return a.run(ctx, in)
+}
+
+// Handle decodes the input from the body of r, validates it and runs the
+// action with r's context, the way a page handler processes a form that posts
+// to an action (Astro's form actions). The error is an [*Error] or nil.
+func (a *Action[In, Out]) Handle(r *http.Request) (Out, error) {
+	in, cleanup, err := a.Decode(r)
+	defer cleanup()
+	if err != nil {
+		var zero Out
+		return zero, err
+	}
+	return a.run(r.Context(), in)
+}
+
+// run calls the handler after input validation, normalizing its error.
+func (a *Action[In, Out]) run(ctx context.Context, in In) (Out, error) {
+	if v, ok := any(in).(interface{ Validate() error }); ok {
+		if err := v.Validate(); err != nil {
+			var zero Out
+			var ae *Error
+			if errors.As(err, &ae) {
+				return zero, ae
+			}
+			return zero, &Error{Code: BadRequest, Message: err.Error(), Err: err}
+		}
+	}
+	out, err := a.fn(ctx, in)
+	if err != nil {
+		var ae *Error
+		if errors.As(err, &ae) {
+			return out, ae
+		}
+		return out, &Error{Code: InternalServerError, Message: "Internal server error", Err: err}
+	}
+	return out, nil
+}
+
+// ServeHTTP answers a POST request: the input from the body, the output as
+// JSON with status 200 (204 for struct{} outputs), or an error as JSON with
+// the status of its code. Other methods get METHOD_NOT_ALLOWED (405).
+func (a *Action[In, Out]) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		a.writeError(w, r, NewError(MethodNotAllowed, "Actions are called with POST."))
+		return
+	}
+	out, err := a.Handle(r)
+	if err != nil {
+		a.writeError(w, r, err)
+		return
+	}
+	if a.empty {
+		w.Header().Set("Cache-Control", "no-store")
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	body, merr := json.Marshal(out)
+	if merr != nil {
+		a.writeError(w, r, &Error{Code: InternalServerError, Message: "Internal server error",
+			Err: fmt.Errorf("encoding the output of action %q: %w", a.name, merr)})
+		return
+	}
+	writeJSON(w, http.StatusOK, body)
+}
+
+func (a *Action[In, Out]) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	writeError(w, r, a.log(), a.name, err)
+}
+
+func (a *Action[In, Out]) log() *slog.Logger {
+	if a.logger != nil {
+		return a.logger
+	}
+	return slog.Default()
+}
+
+// WriteError sends err as an action error response: an [*Error] as it is, any
+// other error as INTERNAL_SERVER_ERROR with a generic message.
+func WriteError(w http.ResponseWriter, err error) {
+	writeError(w, nil, nil, "", err)
+}
+
+func writeError(w http.ResponseWriter, r *http.Request, logger *slog.Logger, name string, err error) {
+	var ae *Error
+	if !errors.As(err, &ae) {
+		ae = &Error{Code: InternalServerError, Message: "Internal server error", Err: err}
+	}
+	if ae.Status() >= 500 && logger != nil {
+		ctx := context.Background()
+		if r != nil {
+			ctx = r.Context()
+		}
+		cause := ae.Err
+		if cause == nil {
+			cause = ae
+		}
+		logger.ErrorContext(ctx, "action failed", "action", name, "code", string(ae.Code), "err", cause)
+	}
+	body, merr := json.Marshal(ae)
+	if merr != nil { // cannot happen: the body holds only strings, numbers and string slices
+		body = []byte(`{"type":"AstroActionError","code":"INTERNAL_SERVER_ERROR","status":500,"message":"Internal server error"}`)
+	}
+	writeJSON(w, ae.Status(), body)
+}
+
+func writeJSON(w http.ResponseWriter, status int, body []byte) {
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
+}
+
+// Endpoint is an action as the [Handler] sees it: a name and an http.Handler.
+// Every [*Action] is an Endpoint.
+type Endpoint interface {
+	http.Handler
+	Name() string
+}
+
+// Handler routes POST /_actions/<name> to the action with that name. Mount it
+// on the "/_actions/" pattern of a ServeMux (or anywhere: it reads the name
+// after the last "/_actions/" in the path, or the whole path when there is
+// none). Unknown names get NOT_FOUND (404) as JSON.
+type Handler struct {
+	byName map[string]Endpoint
+}
+
+// NewHandler returns a Handler serving the given actions. It panics when two
+// actions share a name.
+func NewHandler(endpoints ...Endpoint) *Handler {
+	h := &Handler{byName: make(map[string]Endpoint, len(endpoints))}
+	for _, e := range endpoints {
+		if _, dup := h.byName[e.Name()]; dup {
+			panic(fmt.Sprintf("actions: two actions are named %q", e.Name()))
+		}
+		h.byName[e.Name()] = e
+	}
+	return h
+}
+
+// ServeHTTP dispatches to the action named in the path.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	p := r.URL.Path
+	if i := strings.LastIndex(p, "/_actions/"); i >= 0 {
+		p = p[i+len("/_actions/"):]
+	}
+	name := strings.Trim(p, "/")
+	e, ok := h.byName[name]
+	if !ok {
+		writeError(w, r, nil, name, NewError(NotFound, fmt.Sprintf("Action %q not found.", name)))
+		return
+	}
+	e.ServeHTTP(w, r)
+}
