@@ -1,0 +1,251 @@
+package interop
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/goastro/session/internal/testenv"
+)
+
+// astroApp is one build of the app in astro/ (shared sources, one folder per Astro
+// major version with its own package.json, lock file and node_modules).
+type astroApp struct {
+	name string // "astro5", "astro7"
+	dir  string // astro/v5, astro/v7
+	// node is the Node.js binary that runs the built server, relative to dir when
+	// it starts with "./", else looked up in PATH.
+	node string
+
+	mu    sync.Mutex
+	ready bool
+}
+
+var (
+	astro5 = &astroApp{name: "astro5", dir: "astro/v5", node: "node"}
+	// Astro 7 needs Node.js 22; the app depends on the npm package "node", which
+	// installs that runtime into node_modules.
+	astro7 = &astroApp{name: "astro7", dir: "astro/v7", node: "./node_modules/node/bin/node"}
+
+	astroApps = []*astroApp{astro5, astro7}
+)
+
+// nodePath returns the absolute path of the app's Node.js binary.
+func (a *astroApp) nodePath(t testing.TB, dir string) string {
+	if a.node[0] == '.' {
+		p := filepath.Join(dir, a.node)
+		if _, err := os.Stat(p); err != nil {
+			t.Fatalf("%s: the Node.js runtime of the app is missing (%v); run npm ci in %s", a.name, err, a.dir)
+		}
+		return p
+	}
+	return testenv.Command(t, a.node, "Node.js 20 or newer")
+}
+
+// prepare installs the app's packages (npm ci) and builds it (npm run build) when
+// the build is missing or older than its sources; .ci/setup.d/60-interop.sh does
+// the same before the tests run in CI.
+func (a *astroApp) prepare(t testing.TB) (dir, node string) {
+	t.Helper()
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	dir = testenv.NPM(t, a.dir)
+	node = a.nodePath(t, dir)
+	if a.ready {
+		return dir, node
+	}
+	lock, err := os.OpenFile(filepath.Join(dir, ".build.lock"), os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		t.Fatalf("%s: build lock: %v", a.name, err)
+	}
+	defer lock.Close()
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
+		t.Fatalf("%s: build lock: %v", a.name, err)
+	}
+	defer syscall.Flock(int(lock.Fd()), syscall.LOCK_UN)
+	stale, err := buildIsStale(dir)
+	if err != nil {
+		t.Fatalf("%s: %v", a.name, err)
+	}
+	if stale {
+		npm := testenv.Command(t, "npm", "npm comes with Node.js")
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, npm, "run", "build")
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "ASTRO_TELEMETRY_DISABLED=1")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("%s: npm run build: %v\n%s", a.name, err, out)
+		}
+	}
+	a.ready = true
+	return dir, node
+}
+
+// buildIsStale reports whether dir/dist/server/entry.mjs is missing or older than
+// any source of the build: the shared astro/src folder, the config and the
+// package files.
+func buildIsStale(dir string) (bool, error) {
+	entry, err := os.Stat(filepath.Join(dir, "dist", "server", "entry.mjs"))
+	if errors.Is(err, fs.ErrNotExist) {
+		return true, nil
+	} else if err != nil {
+		return false, err
+	}
+	built := entry.ModTime()
+	newer := false
+	check := func(p string, info fs.FileInfo) {
+		if info.ModTime().After(built) {
+			newer = true
+		}
+	}
+	for _, f := range []string{"astro.config.mjs", "package.json", "package-lock.json"} {
+		info, err := os.Stat(filepath.Join(dir, f))
+		if err != nil {
+			return false, err
+		}
+		check(f, info)
+	}
+	err = filepath.WalkDir(filepath.Join(dir, "..", "src"), func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		check(p, info)
+		return nil
+	})
+	return newer, err
+}
+
+// store is one shared session store: an fs folder or a Redis key base.
+type store struct {
+	driver string // "fs" or "redis"
+	dir    string // fs: the folder
+	redis  string // redis: host:port
+	base   string // redis: key base ("" for none)
+}
+
+func (s store) String() string {
+	if s.driver == "fs" {
+		return "fs"
+	}
+	return "redis"
+}
+
+// astroEnv is the environment that points the app at the store.
+func (s store) astroEnv() []string {
+	if s.driver == "fs" {
+		return []string{"SESSION_DRIVER=fs", "SESSION_BASE=" + s.dir}
+	}
+	return []string{"SESSION_DRIVER=redis", "REDIS_URL=redis://" + s.redis, "SESSION_KEY_BASE=" + s.base}
+}
+
+// startAstro runs the built app on a free loopback port until the test ends and
+// returns its base URL. The server's output goes to the test log if the test fails.
+func startAstro(t *testing.T, app *astroApp, st store) string {
+	t.Helper()
+	dir, node := app.prepare(t)
+	var lastErr error
+	for attempt := 0; attempt < 3; attempt++ {
+		url, err := tryStartAstro(t, app, dir, node, st)
+		if err == nil {
+			return url
+		}
+		lastErr = err
+	}
+	t.Fatalf("%s did not start: %v", app.name, lastErr)
+	return ""
+}
+
+func tryStartAstro(t *testing.T, app *astroApp, dir, node string, st store) (string, error) {
+	port, err := freePort()
+	if err != nil {
+		return "", err
+	}
+	cmd := exec.Command(node, filepath.Join("dist", "server", "entry.mjs"))
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "HOST=127.0.0.1", "PORT="+strconv.Itoa(port), "ASTRO_TELEMETRY_DISABLED=1")
+	cmd.Env = append(cmd.Env, st.astroEnv()...)
+	logs := &lockedBuffer{}
+	cmd.Stdout, cmd.Stderr = logs, logs
+	if err := cmd.Start(); err != nil {
+		return "", err
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	stop := func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-exited:
+		case <-time.After(3 * time.Second):
+			_ = cmd.Process.Kill()
+			<-exited
+		}
+	}
+	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		select {
+		case err := <-exited:
+			exited <- err
+			return "", fmt.Errorf("exited (%v):\n%s", err, logs.String())
+		default:
+		}
+		if c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond); err == nil {
+			c.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			stop()
+			return "", fmt.Errorf("no answer on %s after 30s:\n%s", addr, logs.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Cleanup(func() {
+		stop()
+		if t.Failed() {
+			t.Logf("%s (%s) server log:\n%s", app.name, st, logs.String())
+		}
+	})
+	return "http://" + addr, nil
+}
+
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
