@@ -1,0 +1,220 @@
+package devalue
+
+import (
+	"math"
+	"strconv"
+	"unicode/utf8"
+)
+
+// AppendNumber appends f formatted like JavaScript's Number.prototype.toString
+// (String(f)): the shortest digits that round-trip, fixed notation for
+// 1e-6 <= |f| < 1e21, exponent notation otherwise ("1e+21", "1.5e-7").
+func AppendNumber(b []byte, f float64) []byte {
+	switch {
+	case f != f:
+		return append(b, "NaN"...)
+	case math.IsInf(f, 1):
+		return append(b, "Infinity"...)
+	case math.IsInf(f, -1):
+		return append(b, "-Infinity"...)
+	case f == 0:
+		return append(b, '0')
+	}
+	if f == math.Trunc(f) && math.Abs(f) < 1e15 {
+		return strconv.AppendInt(b, int64(f), 10)
+	}
+	var tmp [32]byte
+	s := strconv.AppendFloat(tmp[:0], f, 'e', -1, 64)
+	// s is [-]d[.ddd]e±xx
+	if s[0] == '-' {
+		b = append(b, '-')
+		s = s[1:]
+	}
+	epos := 0
+	for i, c := range s {
+		if c == 'e' {
+			epos = i
+			break
+		}
+	}
+	mant, exp := s[:epos], s[epos+1:]
+	var digits [24]byte
+	k := 0
+	for _, c := range mant {
+		if c != '.' {
+			digits[k] = c
+			k++
+		}
+	}
+	e, _ := strconv.Atoi(string(exp))
+	n := e + 1 // value = 0.d1d2...dk × 10^n
+	d := digits[:k]
+	switch {
+	case k <= n && n <= 21:
+		b = append(b, d...)
+		for i := k; i < n; i++ {
+			b = append(b, '0')
+		}
+	case 0 < n && n <= 21:
+		b = append(b, d[:n]...)
+		b = append(b, '.')
+		b = append(b, d[n:]...)
+	case -6 < n && n <= 0:
+		b = append(b, '0', '.')
+		for i := 0; i < -n; i++ {
+			b = append(b, '0')
+		}
+		b = append(b, d...)
+	default:
+		b = append(b, d[0])
+		if k > 1 {
+			b = append(b, '.')
+			b = append(b, d[1:]...)
+		}
+		b = append(b, 'e')
+		if n-1 >= 0 {
+			b = append(b, '+')
+		}
+		b = strconv.AppendInt(b, int64(n-1), 10)
+	}
+	return b
+}
+
+// FormatNumber returns f formatted like JavaScript's String(f).
+func FormatNumber(f float64) string { return string(AppendNumber(nil, f)) }
+
+// escapeTable marks the ASCII bytes AppendString must escape.
+var escapeTable = func() (t [128]bool) {
+	for i := 0; i < 0x20; i++ {
+		t[i] = true
+	}
+	t['"'], t['\\'], t['<'] = true, true, true
+	return
+}()
+
+const hexDigits = "0123456789abcdef"
+
+// AppendString appends s as a JSON string literal escaped exactly as devalue
+// escapes it: `"` and `\`, `<` as \u003C, \b \f \n \r \t, other control
+// characters as \u00xx, U+2028 and U+2029 as \u2028 and \u2029; unpaired
+// surrogates (held in s in their WTF-8 form, as Parse stores them) as \udxxx.
+// Other bytes that are not UTF-8 are written as U+FFFD. Everything else is
+// written as is.
+func AppendString(b []byte, s string) []byte {
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if !escapeTable[c] {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"':
+				b = append(b, '\\', '"')
+			case '\\':
+				b = append(b, '\\', '\\')
+			case '<':
+				b = append(b, `\u003C`...)
+			case '\b':
+				b = append(b, '\\', 'b')
+			case '\f':
+				b = append(b, '\\', 'f')
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&15])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == '\u2028' || r == '\u2029' {
+			b = append(b, s[start:i]...)
+			b = append(b, `\u202`...)
+			b = append(b, byte('0'+r-'\u2028'+8))
+			i += size
+			start = i
+			continue
+		}
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, s[start:i]...)
+			if sur, ok := decodeSurrogate(s[i:]); ok {
+				b = append(b, '\\', 'u', 'd', hexDigits[(sur>>8)&15], hexDigits[(sur>>4)&15], hexDigits[sur&15])
+				i += 3
+			} else {
+				b = append(b, "\uFFFD"...)
+				i++
+			}
+			start = i
+			continue
+		}
+		i += size
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}
+
+// decodeSurrogate decodes the WTF-8 form (ED A0..BF 80..BF) of a surrogate
+// code point at the start of s.
+func decodeSurrogate(s string) (rune, bool) {
+	if len(s) < 3 || s[0] != 0xED || s[1] < 0xA0 || s[1] > 0xBF || s[2] < 0x80 || s[2] > 0xBF {
+		return 0, false
+	}
+	return 0xD000 | rune(s[1]&0x3F)<<6 | rune(s[2]&0x3F), true
+}
+
+// appendWTF8 appends the code point r (which may be a surrogate) in UTF-8, or
+// in WTF-8 for a surrogate.
+func appendWTF8(b []byte, r rune) []byte {
+	if r >= 0xD800 && r <= 0xDFFF {
+		return append(b, 0xED, byte(0x80|(r>>6)&0x3F), byte(0x80|r&0x3F))
+	}
+	return utf8.AppendRune(b, r)
+}
+
+// pathKey formats an object key as a segment of an error path, like devalue:
+// `.name` for identifiers, `["other key"]` otherwise.
+func pathKey(key string) string {
+	ident := key != ""
+	for i := 0; i < len(key) && ident; i++ {
+		c := key[i]
+		ident = c == '_' || c == '$' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (i > 0 && c >= '0' && c <= '9')
+	}
+	if ident {
+		return "." + key
+	}
+	return "[" + jsonQuote(key) + "]"
+}
+
+// jsonQuote quotes s like JSON.stringify.
+func jsonQuote(s string) string {
+	b := make([]byte, 0, len(s)+2)
+	b = append(b, '"')
+	for _, r := range s {
+		switch {
+		case r == '"':
+			b = append(b, '\\', '"')
+		case r == '\\':
+			b = append(b, '\\', '\\')
+		case r == '\n':
+			b = append(b, '\\', 'n')
+		case r == '\r':
+			b = append(b, '\\', 'r')
+		case r == '\t':
+			b = append(b, '\\', 't')
+		case r < 0x20:
+			b = append(b, '\\', 'u', '0', '0', hexDigits[r>>4], hexDigits[r&15])
+		default:
+			b = utf8.AppendRune(b, r)
+		}
+	}
+	return string(append(b, '"'))
+}

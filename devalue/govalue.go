@@ -1,0 +1,675 @@
+package devalue
+
+import (
+	"cmp"
+	"math/big"
+	"net/url"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// mapID identifies a Go map (maps are references, like JavaScript objects).
+type mapID struct {
+	t reflect.Type
+	p uintptr
+}
+
+var (
+	timeType   = reflect.TypeFor[time.Time]()
+	urlType    = reflect.TypeFor[url.URL]()
+	bigIntType = reflect.TypeFor[big.Int]()
+)
+
+// goScalar converts a Go value of a bool, string, integer or float kind
+// (including named types) to the model's primitive.
+func goScalar(v any) (any, bool) {
+	p, err := scalarOf(reflect.ValueOf(v))
+	return p, err == nil && p != nil
+}
+
+var errUnsafeInt = notSerializable(unsafeIntMsg, nil)
+
+// scalarOf returns the primitive for a scalar kind, (nil, nil) for other kinds,
+// or an error for an integer JavaScript cannot hold exactly.
+func scalarOf(rv reflect.Value) (any, error) {
+	switch rv.Kind() {
+	case reflect.String:
+		return rv.String(), nil
+	case reflect.Bool:
+		return rv.Bool(), nil
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		i := rv.Int()
+		if i <= -1<<53 || i >= 1<<53 {
+			return nil, errUnsafeInt
+		}
+		return float64(i), nil
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		u := rv.Uint()
+		if u >= 1<<53 {
+			return nil, errUnsafeInt
+		}
+		return float64(u), nil
+	case reflect.Float32, reflect.Float64:
+		return rv.Float(), nil
+	}
+	return nil, nil
+}
+
+// identityOf returns the identity of a Go value that is a reference (pointer
+// to a struct or array, map), or nil.
+func identityOf(rv reflect.Value, v any) any {
+	switch rv.Kind() {
+	case reflect.Pointer:
+		return v
+	case reflect.Map:
+		return mapID{rv.Type(), rv.Pointer()}
+	}
+	return nil
+}
+
+// unsupported returns the error for kinds devalue cannot write.
+func unsupported(rv reflect.Value, v any) error {
+	switch rv.Kind() {
+	case reflect.Func:
+		return notSerializable("Cannot stringify a function", v)
+	case reflect.Chan:
+		return notSerializable("Cannot stringify a channel", v)
+	case reflect.Complex64, reflect.Complex128:
+		return notSerializable("Cannot stringify a complex number", v)
+	case reflect.UnsafePointer:
+		return notSerializable("Cannot stringify an unsafe pointer", v)
+	}
+	return notSerializable("Cannot stringify a value of type "+rv.Type().String(), v)
+}
+
+// flattenGo writes a Go value that is not part of the model.
+func (e *encoder) flattenGo(v any, depth int) (int, error) {
+	if depth >= e.maxDepth {
+		return 0, tooDeep(v)
+	}
+	rv := reflect.ValueOf(v)
+	p, err := scalarOf(rv)
+	if err != nil {
+		return 0, notSerializable(unsafeIntMsg, v)
+	}
+	if p != nil {
+		return e.goPrimitive(p, v, depth)
+	}
+	switch rv.Kind() {
+	case reflect.Pointer:
+		if rv.IsNil() {
+			return e.literal(0, v, depth)
+		}
+		switch rv.Elem().Kind() {
+		case reflect.Struct, reflect.Array:
+		default:
+			return e.flatten(rv.Elem().Interface(), depth+1)
+		}
+		if rv.Elem().Type() == bigIntType {
+			return e.flatten(rv.Interface().(*big.Int), depth)
+		}
+	case reflect.Map:
+	case reflect.Slice, reflect.Array, reflect.Struct:
+		if rv.Type() == bigIntType {
+			b := rv.Interface().(big.Int)
+			return e.flatten(&b, depth)
+		}
+	default:
+		return 0, unsupported(rv, v)
+	}
+	id := identityOf(rv, v)
+	if id != nil {
+		if e.objIdx == nil {
+			e.objIdx = make(map[any]int)
+		}
+		if i, ok := e.objIdx[id]; ok {
+			return i, nil
+		}
+	}
+	idx := e.reserve()
+	if id != nil {
+		e.objIdx[id] = idx
+	}
+	if len(e.opts.Reducers) > 0 {
+		if ok, err := e.reduce(idx, v, depth); ok || err != nil {
+			return idx, err
+		}
+	}
+	m, err := normalize(rv)
+	if err != nil {
+		return 0, err
+	}
+	return idx, e.encodeModel(idx, m, depth)
+}
+
+// goPrimitive writes a primitive converted from a Go scalar; reducers see the
+// original Go value.
+func (e *encoder) goPrimitive(p, orig any, depth int) (int, error) {
+	switch x := p.(type) {
+	case string:
+		if i, ok := e.strIdx[x]; ok {
+			return i, nil
+		}
+		idx := e.reserve()
+		e.strIdx[x] = idx
+		if len(e.opts.Reducers) > 0 {
+			if ok, err := e.reduce(idx, orig, depth); ok || err != nil {
+				return idx, err
+			}
+		}
+		start := len(e.arena)
+		e.arena = AppendString(e.arena, x)
+		e.spans[idx] = span{start, len(e.arena)}
+		return idx, nil
+	case float64:
+		return e.number(x, orig, depth)
+	case bool:
+		if x {
+			return e.literal(2, orig, depth)
+		}
+		return e.literal(1, orig, depth)
+	}
+	return e.literal(0, nil, depth)
+}
+
+// normalize converts a Go container (pointer to struct or array, map, slice,
+// array, struct) to a container of the model whose children are Go values.
+func normalize(rv reflect.Value) (any, error) {
+	if rv.Kind() == reflect.Pointer {
+		rv = rv.Elem()
+	}
+	t := rv.Type()
+	switch rv.Kind() {
+	case reflect.Struct:
+		switch t {
+		case timeType:
+			return &Date{Time: rv.Interface().(time.Time)}, nil
+		case urlType:
+			u := rv.Interface().(url.URL)
+			return &URL{Href: u.String()}, nil
+		}
+		if m, ok := modelValue(rv); ok {
+			return m, nil
+		}
+		fields := structFields(t)
+		o := newObjectCap(len(fields))
+		for _, f := range fields {
+			fv, ok := fieldByIndex(rv, f.index)
+			if !ok || (f.omitEmpty && isEmptyValue(fv)) || (f.omitZero && fv.IsZero()) {
+				continue
+			}
+			o.Set(f.name, fv.Interface())
+		}
+		return o, nil
+	case reflect.Map:
+		return normalizeMap(rv), nil
+	case reflect.Slice, reflect.Array:
+		if t.Elem().Kind() == reflect.Uint8 {
+			b := make([]byte, rv.Len())
+			reflect.Copy(reflect.ValueOf(b), rv)
+			return &TypedArray{Type: "Uint8Array", Buffer: &ArrayBuffer{Bytes: b}, Length: len(b)}, nil
+		}
+		n := rv.Len()
+		elems := make([]any, n)
+		for i := 0; i < n; i++ {
+			elems[i] = rv.Index(i).Interface()
+		}
+		return &Array{elems: elems, length: n}, nil
+	}
+	return nil, unsupported(rv, rv.Interface())
+}
+
+// modelValue returns a pointer to a copy of a model struct held by value.
+func modelValue(rv reflect.Value) (any, bool) {
+	switch x := rv.Interface().(type) {
+	case Object:
+		return &x, true
+	case Array:
+		return &x, true
+	case Map:
+		return &x, true
+	case Set:
+		return &x, true
+	case Date:
+		return &x, true
+	case RegExp:
+		return &x, true
+	case URL:
+		return &x, true
+	case URLSearchParams:
+		return &x, true
+	case ArrayBuffer:
+		return &x, true
+	case TypedArray:
+		return &x, true
+	case DataView:
+		return &x, true
+	case Boxed:
+		return &x, true
+	case Custom:
+		return &x, true
+	case Temporal:
+		return &x, true
+	}
+	return nil, false
+}
+
+// normalizeMap converts a Go map: string keys give an *Object (keys sorted),
+// other keys a *Map (numbers, strings and booleans sorted, other keys in Go's
+// iteration order).
+func normalizeMap(rv reflect.Value) any {
+	keys := rv.MapKeys()
+	kk := rv.Type().Key().Kind()
+	switch kk {
+	case reflect.String:
+		slices.SortFunc(keys, func(a, b reflect.Value) int { return strings.Compare(a.String(), b.String()) })
+		o := newObjectCap(len(keys))
+		for _, k := range keys {
+			o.Set(k.String(), rv.MapIndex(k).Interface())
+		}
+		return o
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		slices.SortFunc(keys, func(a, b reflect.Value) int { return cmp.Compare(a.Int(), b.Int()) })
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		slices.SortFunc(keys, func(a, b reflect.Value) int { return cmp.Compare(a.Uint(), b.Uint()) })
+	case reflect.Float32, reflect.Float64:
+		slices.SortFunc(keys, func(a, b reflect.Value) int { return cmp.Compare(a.Float(), b.Float()) })
+	case reflect.Bool:
+		slices.SortFunc(keys, func(a, b reflect.Value) int {
+			if a.Bool() == b.Bool() {
+				return 0
+			}
+			if b.Bool() {
+				return -1
+			}
+			return 1
+		})
+	}
+	m := &Map{entries: make([]MapEntry, 0, len(keys))}
+	for _, k := range keys {
+		kv := k.Interface()
+		if p, err := scalarOf(k); err == nil && p != nil {
+			kv = p
+		}
+		m.Set(kv, rv.MapIndex(k).Interface())
+	}
+	return m
+}
+
+type fieldInfo struct {
+	name      string
+	index     []int
+	omitEmpty bool
+	omitZero  bool
+}
+
+var fieldCache sync.Map // reflect.Type -> []fieldInfo
+
+// structFields returns the serialized fields of a struct type: exported
+// fields named by their `devalue` tag, else their `json` tag, else their Go
+// name; "-" skips a field; fields of embedded structs without a name are
+// promoted (the shallowest wins).
+func structFields(t reflect.Type) []fieldInfo {
+	if f, ok := fieldCache.Load(t); ok {
+		return f.([]fieldInfo)
+	}
+	var out []fieldInfo
+	seen := map[string]int{} // name -> depth
+	type level struct {
+		t     reflect.Type
+		index []int
+	}
+	current := []level{{t, nil}}
+	visited := map[reflect.Type]bool{}
+	for depth := 0; len(current) > 0; depth++ {
+		var next []level
+		for _, lv := range current {
+			if visited[lv.t] {
+				continue
+			}
+			visited[lv.t] = true
+			for i := 0; i < lv.t.NumField(); i++ {
+				sf := lv.t.Field(i)
+				tag, hasTag := sf.Tag.Lookup("devalue")
+				if !hasTag {
+					tag, hasTag = sf.Tag.Lookup("json")
+				}
+				if tag == "-" {
+					continue
+				}
+				name, opts, _ := strings.Cut(tag, ",")
+				index := append(append([]int(nil), lv.index...), i)
+				ft := sf.Type
+				if ft.Kind() == reflect.Pointer {
+					ft = ft.Elem()
+				}
+				if sf.Anonymous && name == "" && ft.Kind() == reflect.Struct {
+					if sf.IsExported() || ft.Kind() == reflect.Struct {
+						next = append(next, level{ft, index})
+					}
+					continue
+				}
+				if !sf.IsExported() {
+					continue
+				}
+				if name == "" {
+					name = sf.Name
+				}
+				if _, dup := seen[name]; dup {
+					continue
+				}
+				seen[name] = depth
+				out = append(out, fieldInfo{
+					name:      name,
+					index:     index,
+					omitEmpty: strings.Contains(","+opts+",", ",omitempty,"),
+					omitZero:  strings.Contains(","+opts+",", ",omitzero,"),
+				})
+			}
+		}
+		current = next
+	}
+	// keep declaration order within the struct: sort by index path
+	slices.SortStableFunc(out, func(a, b fieldInfo) int { return slices.Compare(a.index, b.index) })
+	fieldCache.Store(t, out)
+	return out
+}
+
+// fieldByIndex is reflect.Value.FieldByIndex that reports a nil embedded
+// pointer instead of panicking.
+func fieldByIndex(v reflect.Value, index []int) (reflect.Value, bool) {
+	for i, x := range index {
+		if i > 0 && v.Kind() == reflect.Pointer {
+			if v.IsNil() {
+				return reflect.Value{}, false
+			}
+			v = v.Elem()
+		}
+		v = v.Field(x)
+	}
+	return v, true
+}
+
+func isEmptyValue(v reflect.Value) bool {
+	switch v.Kind() {
+	case reflect.Array, reflect.Map, reflect.Slice, reflect.String:
+		return v.Len() == 0
+	case reflect.Bool:
+		return !v.Bool()
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return v.Int() == 0
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		return v.Uint() == 0
+	case reflect.Float32, reflect.Float64:
+		return v.Float() == 0
+	case reflect.Interface, reflect.Pointer:
+		return v.IsNil()
+	}
+	return false
+}
+
+// ValueOf converts v into a deep copy in the value model: the result holds
+// only nil, Undefined, bool, string, float64, *big.Int and the model's
+// pointer types. Repeated references (pointers, maps, model pointers) stay
+// shared and cycles are kept.
+//
+// Go values map to JavaScript as follows: bool, string and every integer and
+// float kind to boolean, string and number (integers beyond ±(2^53-1) are
+// an error, use *big.Int for a BigInt); *big.Int and big.Int to BigInt;
+// time.Time to Date; url.URL and *url.URL to URL; []byte and [N]byte to
+// Uint8Array; other slices and arrays to arrays (nil slices to empty
+// arrays); maps with string keys to objects (keys sorted) and other maps to
+// Maps; structs to objects (fields named by `devalue` or `json` tags, with
+// "-", omitempty and omitzero); pointers to what they point to (nil to null),
+// pointers to structs and arrays and maps keep their identity. Functions,
+// channels, complex numbers and unsafe pointers give an *Error matching
+// ErrNotSerializable that names the path.
+func ValueOf(v any) (any, error) {
+	c := &converter{memo: map[any]any{}, maxDepth: DefaultMaxDepth}
+	return c.conv(v, 0)
+}
+
+type converter struct {
+	memo     map[any]any
+	maxDepth int
+}
+
+func (c *converter) conv(v any, depth int) (any, error) {
+	switch x := v.(type) {
+	case nil, string, bool, Undefined:
+		return v, nil
+	case Hole:
+		return Undefined{}, nil
+	case float64:
+		return v, nil
+	case int:
+		if x <= -1<<53 || x >= 1<<53 {
+			return nil, notSerializable(unsafeIntMsg, v)
+		}
+		return float64(x), nil
+	case *big.Int:
+		if x == nil {
+			return nil, nil
+		}
+		return new(big.Int).Set(x), nil
+	}
+	if depth >= c.maxDepth {
+		return nil, tooDeep(v)
+	}
+	var id, m any
+	if isModelPointer(v) {
+		if isNilModel(v) {
+			return nil, nil
+		}
+		id = v
+		if r, ok := c.memo[id]; ok {
+			return r, nil
+		}
+		m = shallowCopy(v)
+	} else {
+		rv := reflect.ValueOf(v)
+		p, err := scalarOf(rv)
+		if err != nil {
+			return nil, notSerializable(unsafeIntMsg, v)
+		}
+		if p != nil {
+			return p, nil
+		}
+		switch rv.Kind() {
+		case reflect.Pointer:
+			if rv.IsNil() {
+				return nil, nil
+			}
+			if rv.Elem().Type() == bigIntType {
+				return c.conv(rv.Interface().(*big.Int), depth)
+			}
+			switch rv.Elem().Kind() {
+			case reflect.Struct, reflect.Array:
+			default:
+				return c.conv(rv.Elem().Interface(), depth+1)
+			}
+		case reflect.Map:
+		case reflect.Struct, reflect.Slice, reflect.Array:
+			if rv.Type() == bigIntType {
+				b := rv.Interface().(big.Int)
+				return new(big.Int).Set(&b), nil
+			}
+		default:
+			return nil, unsupported(rv, v)
+		}
+		id = identityOf(rv, v)
+		if id != nil {
+			if r, ok := c.memo[id]; ok {
+				return r, nil
+			}
+		}
+		m, err = normalize(rv)
+		if err != nil {
+			return nil, err
+		}
+	}
+	if id != nil {
+		c.memo[id] = m
+	}
+	return m, c.fill(m, depth+1)
+}
+
+// fill converts the children of a fresh container in place.
+func (c *converter) fill(m any, d int) error {
+	var err error
+	switch x := m.(type) {
+	case *Object:
+		for i, v := range x.vals {
+			if x.vals[i], err = c.conv(v, d); err != nil {
+				return withPath(err, pathKey(x.keys[i]))
+			}
+		}
+	case *Array:
+		if x.sparse != nil {
+			for i, v := range x.sparse {
+				if x.sparse[i], err = c.conv(v, d); err != nil {
+					return withPath(err, "["+strconv.Itoa(i)+"]")
+				}
+			}
+			return nil
+		}
+		for i, v := range x.elems {
+			if _, hole := v.(Hole); hole {
+				continue
+			}
+			if x.elems[i], err = c.conv(v, d); err != nil {
+				return withPath(err, "["+strconv.Itoa(i)+"]")
+			}
+		}
+	case *Map:
+		old := x.entries
+		*x = Map{entries: make([]MapEntry, 0, len(old))}
+		for _, en := range old {
+			k, err := c.conv(en.Key, d)
+			if err != nil {
+				return withPath(err, mapPath(en.Key))
+			}
+			v, err := c.conv(en.Value, d)
+			if err != nil {
+				return withPath(err, mapPath(en.Key))
+			}
+			x.Set(k, v)
+		}
+	case *Set:
+		old := x.m.entries
+		*x = Set{}
+		x.m.entries = make([]MapEntry, 0, len(old))
+		for _, en := range old {
+			k, err := c.conv(en.Key, d)
+			if err != nil {
+				return err
+			}
+			x.Add(k)
+		}
+	case *TypedArray:
+		if x.Buffer != nil {
+			b, err := c.conv(x.Buffer, d)
+			if err != nil {
+				return err
+			}
+			x.Buffer, _ = b.(*ArrayBuffer)
+		}
+	case *DataView:
+		if x.Buffer != nil {
+			b, err := c.conv(x.Buffer, d)
+			if err != nil {
+				return err
+			}
+			x.Buffer, _ = b.(*ArrayBuffer)
+		}
+	case *Boxed:
+		if x.Value, err = c.conv(x.Value, d); err != nil {
+			return err
+		}
+		switch x.Value.(type) {
+		case float64, string, bool, *big.Int:
+		default:
+			return notSerializable("Cannot stringify a boxed value that is not a number, string, boolean or BigInt", x)
+		}
+	case *Custom:
+		if x.Value, err = c.conv(x.Value, d); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func isModelPointer(v any) bool {
+	switch v.(type) {
+	case *Object, *Array, *Map, *Set, *Date, *RegExp, *URL, *URLSearchParams,
+		*ArrayBuffer, *TypedArray, *DataView, *Boxed, *Custom, *Temporal:
+		return true
+	}
+	return false
+}
+
+// shallowCopy copies a non-nil model container (children not yet converted).
+func shallowCopy(v any) any {
+	switch x := v.(type) {
+	case *Object:
+		o := &Object{NullProto: x.NullProto, keys: slices.Clone(x.keys), vals: slices.Clone(x.vals), nIndexes: x.nIndexes}
+		if x.idx != nil {
+			o.idx = make(map[string]int, len(x.idx))
+			for k, i := range x.idx {
+				o.idx[k] = i
+			}
+		}
+		return o
+	case *Array:
+		a := &Array{length: x.length}
+		if x.sparse != nil {
+			a.sparse = make(map[int]any, len(x.sparse))
+			for i, v := range x.sparse {
+				a.sparse[i] = v
+			}
+		} else {
+			a.elems = slices.Clone(x.elems)
+			if a.elems == nil {
+				a.elems = []any{}
+			}
+		}
+		return a
+	case *Map:
+		return &Map{entries: slices.Clone(x.entries)}
+	case *Set:
+		return &Set{m: Map{entries: slices.Clone(x.m.entries)}}
+	case *Date:
+		c := *x
+		return &c
+	case *RegExp:
+		c := *x
+		return &c
+	case *URL:
+		c := *x
+		return &c
+	case *URLSearchParams:
+		return &URLSearchParams{Params: slices.Clone(x.Params)}
+	case *ArrayBuffer:
+		return &ArrayBuffer{Bytes: slices.Clone(x.Bytes)}
+	case *TypedArray:
+		c := *x
+		return &c
+	case *DataView:
+		c := *x
+		return &c
+	case *Boxed:
+		c := *x
+		return &c
+	case *Custom:
+		c := *x
+		return &c
+	case *Temporal:
+		c := *x
+		return &c
+	}
+	return v
+}

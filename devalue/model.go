@@ -1,0 +1,748 @@
+package devalue
+
+import (
+	"math"
+	"math/big"
+	"sort"
+	"strconv"
+	"time"
+)
+
+// Undefined is JavaScript's undefined. It is distinct from nil, which is null.
+// As a value of an object member or a Map entry it is written as -1.
+type Undefined struct{}
+
+// Hole is a missing element of an array (JavaScript `[1, , 3]`). It only
+// appears as an element of an [Array]; anywhere else it means undefined.
+type Hole struct{}
+
+// Object is a JavaScript object with ordered string keys. The zero value is an
+// empty object ready to use. NullProto marks an object created with
+// Object.create(null), written with the "null" tag.
+//
+// Members are kept in insertion order; Keys and Stringify apply JavaScript's
+// own-key order, in which keys that are array indices ("0", "17", but not
+// "01" or "-1") come first in ascending numeric order.
+type Object struct {
+	// NullProto is true for an object without prototype (Object.create(null)).
+	NullProto bool
+
+	keys     []string
+	vals     []any
+	idx      map[string]int // built once the object grows beyond smallSize
+	nIndexes int            // how many keys are array indices
+}
+
+const smallSize = 8
+
+// NewObject returns an empty object.
+func NewObject() *Object { return &Object{} }
+
+// newObjectCap returns an empty object with room for n members.
+func newObjectCap(n int) *Object {
+	return &Object{keys: make([]string, 0, n), vals: make([]any, 0, n)}
+}
+
+func (o *Object) find(key string) int {
+	if o.idx != nil {
+		if i, ok := o.idx[key]; ok {
+			return i
+		}
+		return -1
+	}
+	for i, k := range o.keys {
+		if k == key {
+			return i
+		}
+	}
+	return -1
+}
+
+// Get returns the value of key and whether the object has it.
+func (o *Object) Get(key string) (any, bool) {
+	if i := o.find(key); i >= 0 {
+		return o.vals[i], true
+	}
+	return nil, false
+}
+
+// Set sets key to v. A new key is appended; an existing key keeps its position.
+func (o *Object) Set(key string, v any) {
+	if i := o.find(key); i >= 0 {
+		o.vals[i] = v
+		return
+	}
+	o.keys = append(o.keys, key)
+	o.vals = append(o.vals, v)
+	if isArrayIndex(key) {
+		o.nIndexes++
+	}
+	if o.idx != nil {
+		o.idx[key] = len(o.keys) - 1
+	} else if len(o.keys) > smallSize {
+		o.idx = make(map[string]int, len(o.keys)*2)
+		for i, k := range o.keys {
+			o.idx[k] = i
+		}
+	}
+}
+
+// Delete removes key if present.
+func (o *Object) Delete(key string) {
+	i := o.find(key)
+	if i < 0 {
+		return
+	}
+	if isArrayIndex(key) {
+		o.nIndexes--
+	}
+	o.keys = append(o.keys[:i], o.keys[i+1:]...)
+	o.vals = append(o.vals[:i], o.vals[i+1:]...)
+	if o.idx != nil {
+		delete(o.idx, key)
+		for j := i; j < len(o.keys); j++ {
+			o.idx[o.keys[j]] = j
+		}
+	}
+}
+
+// Len returns the number of members.
+func (o *Object) Len() int { return len(o.keys) }
+
+// Keys returns the keys in JavaScript own-key order (array-index keys first,
+// ascending, then the other keys in insertion order).
+func (o *Object) Keys() []string {
+	order := o.order()
+	out := make([]string, len(order))
+	for i, j := range order {
+		out[i] = o.keys[j]
+	}
+	return out
+}
+
+// order returns the positions of the members in JavaScript own-key order, or
+// nil when that is insertion order.
+func (o *Object) order() []int {
+	n := len(o.keys)
+	if o.nIndexes == 0 {
+		out := make([]int, n)
+		for i := range out {
+			out[i] = i
+		}
+		return out
+	}
+	out := make([]int, 0, n)
+	for i, k := range o.keys {
+		if isArrayIndex(k) {
+			out = append(out, i)
+		}
+	}
+	sort.SliceStable(out, func(a, b int) bool {
+		ka, kb := o.keys[out[a]], o.keys[out[b]]
+		if len(ka) != len(kb) {
+			return len(ka) < len(kb)
+		}
+		return ka < kb
+	})
+	for i, k := range o.keys {
+		if !isArrayIndex(k) {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// isArrayIndex reports whether key is the canonical form of an integer in
+// [0, 2^32-2], which JavaScript orders before the other keys of an object.
+func isArrayIndex(key string) bool {
+	n := len(key)
+	if n == 0 || n > 10 {
+		return false
+	}
+	if n > 1 && key[0] == '0' {
+		return false
+	}
+	var v uint64
+	for i := 0; i < n; i++ {
+		c := key[i]
+		if c < '0' || c > '9' {
+			return false
+		}
+		v = v*10 + uint64(c-'0')
+	}
+	return v <= maxArrayIndex
+}
+
+const (
+	maxArrayLen   = 1<<32 - 1
+	maxArrayIndex = maxArrayLen - 1
+)
+
+// Array is a JavaScript array, possibly with holes. Arrays with a large
+// length and few elements are stored sparsely, so a length of 4294967295
+// costs nothing. The zero value is an empty array.
+type Array struct {
+	elems  []any       // dense storage (sparse == nil); Hole{} marks a hole
+	sparse map[int]any // sparse storage: populated elements only
+	length int
+}
+
+// NewArray returns an array holding elems (not copied). Use Hole{} for holes.
+func NewArray(elems ...any) *Array {
+	if elems == nil {
+		elems = []any{}
+	}
+	return &Array{elems: elems, length: len(elems)}
+}
+
+// newSparseArray returns an empty array of the given length with room for n
+// elements, choosing dense storage when that is cheap.
+func newSparseArray(length, n int) *Array {
+	if length <= 1024 || length <= 8*(n+1) {
+		elems := make([]any, length)
+		for i := range elems {
+			elems[i] = Hole{}
+		}
+		return &Array{elems: elems, length: length}
+	}
+	return &Array{sparse: make(map[int]any, n), length: length}
+}
+
+// Len returns the array's length (holes included).
+func (a *Array) Len() int { return a.length }
+
+// At returns element i: Hole{} for a hole or an index out of range.
+func (a *Array) At(i int) any {
+	if i < 0 || i >= a.length {
+		return Hole{}
+	}
+	if a.sparse != nil {
+		if v, ok := a.sparse[i]; ok {
+			return v
+		}
+		return Hole{}
+	}
+	return a.elems[i]
+}
+
+// Has reports whether element i exists (is not a hole).
+func (a *Array) Has(i int) bool {
+	_, hole := a.At(i).(Hole)
+	return !hole
+}
+
+// Set sets element i (0 <= i < 2^32-1), growing the array with holes as needed.
+// Setting Hole{} makes element i a hole. Out-of-range indices are ignored.
+func (a *Array) Set(i int, v any) {
+	if i < 0 || i > maxArrayIndex {
+		return
+	}
+	if _, hole := v.(Hole); hole && i >= a.length {
+		a.SetLen(i + 1)
+		return
+	}
+	if a.sparse == nil && i >= len(a.elems) && i > 2*len(a.elems)+1024 {
+		a.toSparse()
+	}
+	if i >= a.length {
+		a.SetLen(i + 1)
+	}
+	if a.sparse != nil {
+		if _, hole := v.(Hole); hole {
+			delete(a.sparse, i)
+		} else {
+			a.sparse[i] = v
+		}
+		return
+	}
+	a.elems[i] = v
+}
+
+// Append adds v at the end.
+func (a *Array) Append(v any) { a.Set(a.length, v) }
+
+// Delete turns element i into a hole (JavaScript `delete a[i]`).
+func (a *Array) Delete(i int) {
+	if i >= 0 && i < a.length {
+		a.Set(i, Hole{})
+	}
+}
+
+// SetLen sets the length like assigning JavaScript's `array.length`: elements
+// beyond it are dropped, new slots are holes. n must be in [0, 2^32-1].
+func (a *Array) SetLen(n int) {
+	if n < 0 || n > maxArrayLen {
+		return
+	}
+	if a.sparse == nil && n > len(a.elems) && n > 2*len(a.elems)+1024 {
+		a.toSparse()
+	}
+	if a.sparse != nil {
+		for i := range a.sparse {
+			if i >= n {
+				delete(a.sparse, i)
+			}
+		}
+	} else if n < len(a.elems) {
+		clear(a.elems[n:])
+		a.elems = a.elems[:n]
+	} else {
+		for len(a.elems) < n {
+			a.elems = append(a.elems, Hole{})
+		}
+	}
+	a.length = n
+}
+
+func (a *Array) toSparse() {
+	m := make(map[int]any)
+	for i, v := range a.elems {
+		if _, hole := v.(Hole); !hole {
+			m[i] = v
+		}
+	}
+	a.sparse, a.elems = m, nil
+}
+
+// Populated returns how many elements are not holes.
+func (a *Array) Populated() int {
+	if a.sparse != nil {
+		return len(a.sparse)
+	}
+	n := 0
+	for _, v := range a.elems {
+		if _, hole := v.(Hole); !hole {
+			n++
+		}
+	}
+	return n
+}
+
+// Indices returns the indices of the elements that are not holes, ascending.
+func (a *Array) Indices() []int {
+	var out []int
+	if a.sparse != nil {
+		out = make([]int, 0, len(a.sparse))
+		for i := range a.sparse {
+			out = append(out, i)
+		}
+		sort.Ints(out)
+		return out
+	}
+	for i, v := range a.elems {
+		if _, hole := v.(Hole); !hole {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// Elems returns a copy of the elements, Hole{} for holes. It allocates Len()
+// elements even for a sparse array; check Len or use Indices for untrusted data.
+func (a *Array) Elems() []any {
+	if a.sparse == nil {
+		return append([]any(nil), a.elems...)
+	}
+	out := make([]any, a.length)
+	for i := range out {
+		out[i] = Hole{}
+	}
+	for i, v := range a.sparse {
+		out[i] = v
+	}
+	return out
+}
+
+// MapEntry is one entry of a [Map].
+type MapEntry struct {
+	Key, Value any
+}
+
+// Map is a JavaScript Map: entries in insertion order, keys of any type
+// compared with SameValueZero (NaN equals NaN, +0 equals -0, objects by
+// identity, strings, numbers and BigInts by value). The zero value is an empty
+// Map ready to use.
+type Map struct {
+	entries []MapEntry
+	strIdx  map[string]int
+	othIdx  map[any]int
+	indexed bool
+}
+
+// NewMap returns an empty Map.
+func NewMap() *Map { return &Map{} }
+
+type nanKey struct{}
+type bigKey struct{ s string }
+
+// hashKey returns a comparable key equal for SameValueZero-equal values.
+func hashKey(k any) (any, bool) {
+	switch v := k.(type) {
+	case nil, bool, Undefined, Hole:
+		return v, true
+	case float64:
+		if v != v {
+			return nanKey{}, true
+		}
+		if v == 0 {
+			return float64(0), true
+		}
+		return v, true
+	case int:
+		return hashKey(float64(v))
+	case int64:
+		return hashKey(float64(v))
+	case *big.Int:
+		if v == nil {
+			return nil, true
+		}
+		return bigKey{v.String()}, true
+	case *Object, *Array, *Map, *Set, *Date, *RegExp, *URL, *URLSearchParams,
+		*ArrayBuffer, *TypedArray, *DataView, *Boxed, *Custom, *Temporal:
+		return v, true
+	}
+	return nil, false
+}
+
+func sameValueZero(a, b any) (eq bool) {
+	ha, oka := hashKey(a)
+	hb, okb := hashKey(b)
+	if oka && okb {
+		return ha == hb
+	}
+	if sa, ok := a.(string); ok {
+		sb, ok := b.(string)
+		return ok && sa == sb
+	}
+	defer func() {
+		if recover() != nil {
+			eq = false
+		}
+	}()
+	return a == b
+}
+
+func (m *Map) find(key any) int {
+	if s, ok := key.(string); ok {
+		if m.indexed {
+			if i, ok := m.strIdx[s]; ok {
+				return i
+			}
+			return -1
+		}
+		for i := range m.entries {
+			if k, ok := m.entries[i].Key.(string); ok && k == s {
+				return i
+			}
+		}
+		return -1
+	}
+	if m.indexed {
+		if h, ok := hashKey(key); ok {
+			if i, ok := m.othIdx[h]; ok {
+				return i
+			}
+			return -1
+		}
+	}
+	for i := range m.entries {
+		if sameValueZero(m.entries[i].Key, key) {
+			return i
+		}
+	}
+	return -1
+}
+
+func (m *Map) index(i int) {
+	switch k := m.entries[i].Key.(type) {
+	case string:
+		m.strIdx[k] = i
+	default:
+		if h, ok := hashKey(k); ok {
+			m.othIdx[h] = i
+		}
+	}
+}
+
+func (m *Map) reindex() {
+	m.indexed = len(m.entries) > smallSize
+	if !m.indexed {
+		m.strIdx, m.othIdx = nil, nil
+		return
+	}
+	m.strIdx = make(map[string]int, len(m.entries))
+	m.othIdx = make(map[any]int)
+	for i := range m.entries {
+		m.index(i)
+	}
+}
+
+// Get returns the value for key and whether the Map has it.
+func (m *Map) Get(key any) (any, bool) {
+	if i := m.find(key); i >= 0 {
+		return m.entries[i].Value, true
+	}
+	return nil, false
+}
+
+// Has reports whether the Map has key.
+func (m *Map) Has(key any) bool { return m.find(key) >= 0 }
+
+// Set sets the value for key; a new key is appended, an existing one keeps its
+// position (and its original key value, as in JavaScript).
+func (m *Map) Set(key, v any) {
+	if f, ok := key.(float64); ok && f == 0 {
+		key = float64(0) // Map.prototype.set turns -0 into +0
+	}
+	if i := m.find(key); i >= 0 {
+		m.entries[i].Value = v
+		return
+	}
+	m.entries = append(m.entries, MapEntry{key, v})
+	if m.indexed {
+		m.index(len(m.entries) - 1)
+	} else if len(m.entries) > smallSize {
+		m.reindex()
+	}
+}
+
+// Delete removes key if present.
+func (m *Map) Delete(key any) {
+	i := m.find(key)
+	if i < 0 {
+		return
+	}
+	m.entries = append(m.entries[:i], m.entries[i+1:]...)
+	m.reindex()
+}
+
+// Len returns the number of entries.
+func (m *Map) Len() int { return len(m.entries) }
+
+// Entries returns the entries in insertion order. The slice is shared with the
+// Map until the next change; do not modify it.
+func (m *Map) Entries() []MapEntry { return m.entries }
+
+// Set is a JavaScript Set: values in insertion order, compared like [Map] keys.
+// The zero value is an empty Set ready to use.
+type Set struct {
+	m Map
+}
+
+// NewSet returns a Set of the given values.
+func NewSet(values ...any) *Set {
+	s := &Set{}
+	for _, v := range values {
+		s.Add(v)
+	}
+	return s
+}
+
+// Add adds v if it is not already present.
+func (s *Set) Add(v any) {
+	if !s.m.Has(v) {
+		s.m.Set(v, nil)
+	}
+}
+
+// Has reports whether v is in the Set.
+func (s *Set) Has(v any) bool { return s.m.Has(v) }
+
+// Delete removes v if present.
+func (s *Set) Delete(v any) { s.m.Delete(v) }
+
+// Len returns the number of values.
+func (s *Set) Len() int { return s.m.Len() }
+
+// Values returns the values in insertion order.
+func (s *Set) Values() []any {
+	out := make([]any, len(s.m.entries))
+	for i, e := range s.m.entries {
+		out[i] = e.Key
+	}
+	return out
+}
+
+// Date is a JavaScript Date: an instant with millisecond precision, or an
+// invalid date (Invalid true). Stringify writes Time.UnixMilli() in the form of
+// Date.prototype.toISOString (`2025-01-02T03:04:05.006Z`, years outside
+// 0000–9999 as `+012345`/`-000001`); a time outside JavaScript's range
+// (±8.64e15 ms) is written as an invalid date, `["Date",""]`.
+type Date struct {
+	Time    time.Time
+	Invalid bool
+}
+
+// NewDate returns a Date for t, truncated to milliseconds.
+func NewDate(t time.Time) *Date { return &Date{Time: time.UnixMilli(t.UnixMilli()).UTC()} }
+
+const maxTimeMs = 8.64e15
+
+// ISOString returns the date as Date.prototype.toISOString would, or "" for an
+// invalid date.
+func (d *Date) ISOString() string {
+	b, _ := appendISO(nil, d)
+	return string(b)
+}
+
+func appendISO(b []byte, d *Date) ([]byte, bool) {
+	if d.Invalid {
+		return b, false
+	}
+	ms := d.Time.UnixMilli()
+	if ms > maxTimeMs || ms < -maxTimeMs {
+		return b, false
+	}
+	t := time.UnixMilli(ms).UTC()
+	y := t.Year()
+	switch {
+	case y < 0:
+		b = append(b, '-')
+		b = appendPad(b, -y, 6)
+	case y > 9999:
+		b = append(b, '+')
+		b = appendPad(b, y, 6)
+	default:
+		b = appendPad(b, y, 4)
+	}
+	b = append(b, '-')
+	b = appendPad(b, int(t.Month()), 2)
+	b = append(b, '-')
+	b = appendPad(b, t.Day(), 2)
+	b = append(b, 'T')
+	b = appendPad(b, t.Hour(), 2)
+	b = append(b, ':')
+	b = appendPad(b, t.Minute(), 2)
+	b = append(b, ':')
+	b = appendPad(b, t.Second(), 2)
+	b = append(b, '.')
+	b = appendPad(b, t.Nanosecond()/1e6, 3)
+	b = append(b, 'Z')
+	return b, true
+}
+
+func appendPad(b []byte, v, width int) []byte {
+	var tmp [20]byte
+	s := strconv.AppendInt(tmp[:0], int64(v), 10)
+	for i := len(s); i < width; i++ {
+		b = append(b, '0')
+	}
+	return append(b, s...)
+}
+
+// RegExp is a JavaScript regular expression: its source and flags, as the
+// RegExp properties of the same names report them (flags in the canonical
+// order "dgimsuvy"). The pattern is not compiled.
+type RegExp struct {
+	Source string
+	Flags  string
+}
+
+// URL is a WHATWG URL, kept as its href. Parse checks that the href is an
+// absolute URL but does not normalise it the way the URL constructor does;
+// text written by JavaScript is already normalised.
+type URL struct {
+	Href string
+}
+
+// URLSearchParams is a list of name/value pairs in the
+// application/x-www-form-urlencoded form of the WHATWG URL standard.
+type URLSearchParams struct {
+	Params []QueryParam
+}
+
+// QueryParam is one name/value pair of [URLSearchParams].
+type QueryParam struct {
+	Name, Value string
+}
+
+// ArrayBuffer is a JavaScript ArrayBuffer: raw bytes, written in base64.
+type ArrayBuffer struct {
+	Bytes []byte
+}
+
+// TypedArray is a view on an [ArrayBuffer] (Uint8Array, Float64Array, ...).
+// Type is the constructor name; the view covers Length elements starting at
+// ByteOffset. Elements are little-endian, as on every platform JavaScript
+// runs on. Views sharing a buffer share the *ArrayBuffer.
+type TypedArray struct {
+	Type       string
+	Buffer     *ArrayBuffer
+	ByteOffset int
+	Length     int
+}
+
+// NewTypedArray returns a view of type typ (for example "Uint8Array") on the
+// whole of buf.
+func NewTypedArray(typ string, buf *ArrayBuffer) (*TypedArray, error) {
+	size := elemSize(typ)
+	if size == 0 {
+		return nil, &Error{Message: "Unknown typed array type " + typ}
+	}
+	if len(buf.Bytes)%size != 0 {
+		return nil, &Error{Message: "byte length of " + typ + " should be a multiple of " + strconv.Itoa(size)}
+	}
+	return &TypedArray{Type: typ, Buffer: buf, Length: len(buf.Bytes) / size}, nil
+}
+
+// ByteLength returns the number of bytes the view covers.
+func (t *TypedArray) ByteLength() int { return t.Length * elemSize(t.Type) }
+
+// Bytes returns the bytes the view covers (shared with the buffer), or nil if
+// the view does not fit its buffer.
+func (t *TypedArray) Bytes() []byte {
+	if t.Buffer == nil || t.ByteOffset < 0 || t.Length < 0 || t.ByteOffset+t.ByteLength() > len(t.Buffer.Bytes) {
+		return nil
+	}
+	return t.Buffer.Bytes[t.ByteOffset : t.ByteOffset+t.ByteLength()]
+}
+
+// elemSize returns the element size of a typed array type, 0 if unknown.
+func elemSize(typ string) int {
+	switch typ {
+	case "Int8Array", "Uint8Array", "Uint8ClampedArray":
+		return 1
+	case "Int16Array", "Uint16Array", "Float16Array":
+		return 2
+	case "Int32Array", "Uint32Array", "Float32Array":
+		return 4
+	case "Float64Array", "BigInt64Array", "BigUint64Array":
+		return 8
+	}
+	return 0
+}
+
+// DataView is a JavaScript DataView on ByteLength bytes of Buffer starting at
+// ByteOffset.
+type DataView struct {
+	Buffer     *ArrayBuffer
+	ByteOffset int
+	ByteLength int
+}
+
+// Boxed is a boxed primitive (new Number(1), new String("s"), Object(1n)).
+// Value is a float64, string, bool or *big.Int.
+type Boxed struct {
+	Value any
+}
+
+// Custom is a value written with a custom tag, `["Tag",<index of Value>]`, the
+// form of the npm package's custom reducers. Stringify writes it; Parse
+// returns it for tags that have no reviver when Options.KeepUnknownTags is set.
+type Custom struct {
+	Tag   string
+	Value any
+}
+
+// Temporal is a value of the TC39 Temporal API, kept as text: Tag is the full
+// tag ("Temporal.Instant", "Temporal.Duration", ...) and Value the value's
+// toString(). It is neither validated nor interpreted.
+type Temporal struct {
+	Tag   string
+	Value string
+}
+
+// isSafeInteger reports whether f is an integer JavaScript represents exactly.
+func isSafeInteger(f float64) bool {
+	return f == math.Trunc(f) && math.Abs(f) <= 1<<53-1
+}

@@ -1,0 +1,725 @@
+package devalue
+
+import (
+	"encoding/base64"
+	"errors"
+	"math"
+	"math/big"
+	"strconv"
+	"strings"
+)
+
+// DefaultMaxDepth is the nesting limit used when Options.MaxDepth is 0: how
+// deep Parse, Stringify, ValueOf and Decode follow nested values (each object,
+// array, Map, Set or tagged value is one level). It is far beyond any
+// reasonable session value and keeps hostile input from exhausting the stack.
+const DefaultMaxDepth = 10000
+
+// ErrNotSerializable is matched (errors.Is) by every error Stringify, Marshal
+// and ValueOf return for a value devalue cannot represent ("Cannot stringify a
+// function", ...). The concrete type is *Error, which carries the path.
+var ErrNotSerializable = errors.New("devalue: value cannot be serialized")
+
+// ErrTooDeep is matched by the errors returned when a value or a text nests
+// deeper than the depth limit.
+var ErrTooDeep = errors.New("devalue: nesting too deep")
+
+// Error is the error of Stringify, ValueOf and Decode. Message is devalue's
+// message (for example "Cannot stringify a function"), Path the path of the
+// offending value from the root in devalue's notation
+// (`.user.tags[2]`, `.get("cart").data`).
+type Error struct {
+	Message string
+	Path    string
+	// Value is the offending value.
+	Value any
+	kind  error
+}
+
+// Error implements error.
+func (e *Error) Error() string {
+	if e.Path == "" {
+		return "devalue: " + e.Message
+	}
+	return "devalue: " + e.Message + " (at " + e.Path + ")"
+}
+
+// Unwrap returns ErrNotSerializable or ErrTooDeep (or nil).
+func (e *Error) Unwrap() error { return e.kind }
+
+func notSerializable(msg string, v any) error {
+	return &Error{Message: msg, Value: v, kind: ErrNotSerializable}
+}
+
+// withPath prefixes the path of a *Error with seg.
+func withPath(err error, seg string) error {
+	if e, ok := err.(*Error); ok {
+		e.Path = seg + e.Path
+	}
+	return err
+}
+
+// Reducer turns values of a custom type into something devalue can write, as
+// the reducers argument of the npm package's stringify: when Reduce returns
+// ok, the value is written as `["Tag",<index of reduced>]`. Reducers are tried
+// in order for every value (after de-duplication, before built-in handling),
+// and see Go values as given (a *url.URL stays a *url.URL).
+type Reducer struct {
+	Tag    string
+	Reduce func(v any) (reduced any, ok bool)
+}
+
+// Options configures Parse and Stringify. The zero value gives the behaviour
+// of the package-level functions.
+type Options struct {
+	// Reducers are custom reducers for Stringify, tried in order.
+	Reducers []Reducer
+	// Revivers are custom revivers for Parse, by tag. A reviver receives the
+	// parsed payload and returns the value to use. Revivers take precedence
+	// over built-in tags (a "URL" reviver receives the href string).
+	Revivers map[string]func(v any) (any, error)
+	// MaxDepth is the nesting limit; 0 means DefaultMaxDepth.
+	MaxDepth int
+	// KeepUnknownTags makes Parse return a tag it has no reviver for as a
+	// *Custom instead of failing with "Unknown type <tag>".
+	KeepUnknownTags bool
+}
+
+func (o *Options) maxDepth() int {
+	if o.MaxDepth > 0 {
+		return o.MaxDepth
+	}
+	return DefaultMaxDepth
+}
+
+// Stringify returns the devalue text of v. See [Options.Stringify].
+func Stringify(v any) (string, error) { return Options{}.Stringify(v) }
+
+// Marshal returns the devalue text of the Go value v, as Stringify does.
+func Marshal(v any) ([]byte, error) {
+	s, err := Stringify(v)
+	if err != nil {
+		return nil, err
+	}
+	return []byte(s), nil
+}
+
+type span struct{ start, end int }
+
+type encoder struct {
+	opts     *Options
+	maxDepth int
+	arena    []byte
+	spans    []span
+	strIdx   map[string]int
+	numIdx   map[float64]int
+	objIdx   map[any]int
+	litIdx   [3]int // null, false, true (index+1; 0 = none yet)
+	scratch  []byte
+}
+
+// Stringify returns the devalue text of v, byte for byte what the npm
+// package's stringify(value, reducers) writes for the same JavaScript value.
+// v may be a value of the model (see the package documentation) or a plain Go
+// value (see [ValueOf] for how Go values map to JavaScript ones), or a mix.
+// A value that cannot be written gives an *Error matching ErrNotSerializable.
+func (o Options) Stringify(v any) (string, error) {
+	e := &encoder{opts: &o, maxDepth: o.maxDepth()}
+	e.arena = make([]byte, 0, 512)
+	e.spans = make([]span, 0, 32)
+	e.strIdx = make(map[string]int, 16)
+	root, err := e.flatten(v, 0)
+	if err != nil {
+		return "", err
+	}
+	if root < 0 {
+		return strconv.Itoa(root), nil
+	}
+	n := 1 + len(e.spans)
+	for _, s := range e.spans {
+		n += s.end - s.start
+	}
+	var sb strings.Builder
+	sb.Grow(n)
+	sb.WriteByte('[')
+	for i, s := range e.spans {
+		if i > 0 {
+			sb.WriteByte(',')
+		}
+		sb.Write(e.arena[s.start:s.end])
+	}
+	sb.WriteByte(']')
+	return sb.String(), nil
+}
+
+const (
+	idxUndefined = -1
+	idxHole      = -2
+	idxNaN       = -3
+	idxPosInf    = -4
+	idxNegInf    = -5
+	idxNegZero   = -6
+	idxSparse    = -7
+)
+
+func (e *encoder) reserve() int {
+	e.spans = append(e.spans, span{})
+	return len(e.spans) - 1
+}
+
+// buf returns the scratch buffer a slot's text is built in. Children are
+// always written before their parent's text is built, so one buffer serves
+// every level.
+func (e *encoder) buf(int) []byte { return e.scratch[:0] }
+
+func (e *encoder) commit(idx, _ int, b []byte) {
+	start := len(e.arena)
+	e.arena = append(e.arena, b...)
+	e.spans[idx] = span{start, len(e.arena)}
+	e.scratch = b
+}
+
+// flatten writes v (if not yet written) and returns its index or sentinel.
+func (e *encoder) flatten(v any, depth int) (int, error) {
+	switch x := v.(type) {
+	case string:
+		if i, ok := e.strIdx[x]; ok {
+			return i, nil
+		}
+		idx := e.reserve()
+		e.strIdx[x] = idx
+		return e.primitive(idx, v, depth)
+	case float64:
+		return e.number(x, v, depth)
+	case int:
+		if x > -1<<53 && x < 1<<53 {
+			return e.number(float64(x), v, depth)
+		}
+		return 0, notSerializable(unsafeIntMsg, v)
+	case nil:
+		return e.literal(0, v, depth)
+	case bool:
+		if x {
+			return e.literal(2, v, depth)
+		}
+		return e.literal(1, v, depth)
+	case Undefined, Hole:
+		return idxUndefined, nil
+	case *big.Int:
+		if x == nil {
+			return e.literal(0, v, depth)
+		}
+		key := bigKey{x.String()}
+		if e.objIdx == nil {
+			e.objIdx = make(map[any]int)
+		}
+		if i, ok := e.objIdx[key]; ok {
+			return i, nil
+		}
+		idx := e.reserve()
+		e.objIdx[key] = idx
+		return e.primitive(idx, v, depth)
+	case *Object, *Array, *Map, *Set, *Date, *RegExp, *URL, *URLSearchParams,
+		*ArrayBuffer, *TypedArray, *DataView, *Boxed, *Custom, *Temporal:
+		if isNilModel(v) {
+			return e.literal(0, v, depth)
+		}
+		if e.objIdx == nil {
+			e.objIdx = make(map[any]int)
+		}
+		if i, ok := e.objIdx[v]; ok {
+			return i, nil
+		}
+		idx := e.reserve()
+		e.objIdx[v] = idx
+		if depth >= e.maxDepth {
+			return 0, tooDeep(v)
+		}
+		if len(e.opts.Reducers) > 0 {
+			if ok, err := e.reduce(idx, v, depth); ok || err != nil {
+				return idx, err
+			}
+		}
+		return idx, e.encodeModel(idx, v, depth)
+	}
+	return e.flattenGo(v, depth)
+}
+
+const unsafeIntMsg = "Cannot stringify an integer outside ±(2^53-1) as a number (use *big.Int for a BigInt)"
+
+func tooDeep(v any) error {
+	return &Error{Message: "Cannot stringify a value nested deeper than the depth limit", Value: v, kind: ErrTooDeep}
+}
+
+func isNilModel(v any) bool {
+	switch x := v.(type) {
+	case *Object:
+		return x == nil
+	case *Array:
+		return x == nil
+	case *Map:
+		return x == nil
+	case *Set:
+		return x == nil
+	case *Date:
+		return x == nil
+	case *RegExp:
+		return x == nil
+	case *URL:
+		return x == nil
+	case *URLSearchParams:
+		return x == nil
+	case *ArrayBuffer:
+		return x == nil
+	case *TypedArray:
+		return x == nil
+	case *DataView:
+		return x == nil
+	case *Boxed:
+		return x == nil
+	case *Custom:
+		return x == nil
+	case *Temporal:
+		return x == nil
+	}
+	return false
+}
+
+func (e *encoder) number(f float64, orig any, depth int) (int, error) {
+	switch {
+	case f != f:
+		return idxNaN, nil
+	case f > math.MaxFloat64:
+		return idxPosInf, nil
+	case f < -math.MaxFloat64:
+		return idxNegInf, nil
+	case f == 0 && math.Signbit(f):
+		return idxNegZero, nil
+	}
+	if e.numIdx == nil {
+		e.numIdx = make(map[float64]int)
+	}
+	if i, ok := e.numIdx[f]; ok {
+		return i, nil
+	}
+	idx := e.reserve()
+	e.numIdx[f] = idx
+	if _, isFloat := orig.(float64); !isFloat {
+		orig = f
+	}
+	return e.primitive(idx, orig, depth)
+}
+
+func (e *encoder) literal(which int, orig any, depth int) (int, error) {
+	if i := e.litIdx[which]; i > 0 {
+		return i - 1, nil
+	}
+	idx := e.reserve()
+	e.litIdx[which] = idx + 1
+	if orig != nil {
+		if _, ok := orig.(bool); !ok {
+			orig = nil
+		}
+	}
+	return e.primitive(idx, orig, depth)
+}
+
+// primitive writes the slot of a primitive at idx (reducers first).
+func (e *encoder) primitive(idx int, v any, depth int) (int, error) {
+	if len(e.opts.Reducers) > 0 {
+		if ok, err := e.reduce(idx, v, depth); ok || err != nil {
+			return idx, err
+		}
+	}
+	start := len(e.arena)
+	switch x := v.(type) {
+	case string:
+		e.arena = AppendString(e.arena, x)
+	case float64:
+		e.arena = AppendNumber(e.arena, x)
+	case bool:
+		e.arena = strconv.AppendBool(e.arena, x)
+	case nil:
+		e.arena = append(e.arena, "null"...)
+	case *big.Int:
+		e.arena = append(e.arena, `["BigInt","`...)
+		e.arena = x.Append(e.arena, 10)
+		e.arena = append(e.arena, `"]`...)
+	default:
+		// a Go scalar that reducers saw in its own type
+		p, _ := goScalar(v)
+		switch y := p.(type) {
+		case string:
+			e.arena = AppendString(e.arena, y)
+		case float64:
+			e.arena = AppendNumber(e.arena, y)
+		case bool:
+			e.arena = strconv.AppendBool(e.arena, y)
+		default:
+			e.arena = append(e.arena, "null"...)
+		}
+	}
+	e.spans[idx] = span{start, len(e.arena)}
+	return idx, nil
+}
+
+// reduce tries the custom reducers on v, writing slot idx on a match.
+func (e *encoder) reduce(idx int, v any, depth int) (bool, error) {
+	for _, r := range e.opts.Reducers {
+		if r.Reduce == nil {
+			continue
+		}
+		red, ok := r.Reduce(v)
+		if !ok {
+			continue
+		}
+		if depth >= e.maxDepth {
+			return true, tooDeep(v)
+		}
+		ci, err := e.flatten(red, depth+1)
+		if err != nil {
+			return true, err
+		}
+		b := e.buf(depth)
+		b = append(b, '[')
+		b = AppendString(b, r.Tag)
+		b = append(b, ',')
+		b = strconv.AppendInt(b, int64(ci), 10)
+		b = append(b, ']')
+		e.commit(idx, depth, b)
+		return true, nil
+	}
+	return false, nil
+}
+
+func appendIdx(b []byte, i int) []byte {
+	if i >= 0 && i < 10 {
+		return append(b, byte('0'+i))
+	}
+	return strconv.AppendInt(b, int64(i), 10)
+}
+
+// encodeModel writes the slot idx of a (non-nil) container of the model.
+func (e *encoder) encodeModel(idx int, v any, depth int) error {
+	d := depth + 1
+	switch x := v.(type) {
+	case *Object:
+		return e.encodeObject(idx, x, depth)
+	case *Array:
+		return e.encodeArray(idx, x, depth)
+	case *Map:
+		// children first, into indices; the slot text is built after
+		idxs := make([]int, 0, 2*len(x.entries))
+		for _, en := range x.entries {
+			ki, err := e.flatten(en.Key, d)
+			if err != nil {
+				return withPath(err, mapPath(en.Key))
+			}
+			vi, err := e.flatten(en.Value, d)
+			if err != nil {
+				return withPath(err, mapPath(en.Key))
+			}
+			idxs = append(idxs, ki, vi)
+		}
+		b := e.buf(depth)
+		b = append(b, `["Map"`...)
+		for _, i := range idxs {
+			b = append(b, ',')
+			b = appendIdx(b, i)
+		}
+		e.commit(idx, depth, append(b, ']'))
+	case *Set:
+		idxs := make([]int, 0, len(x.m.entries))
+		for _, en := range x.m.entries {
+			i, err := e.flatten(en.Key, d)
+			if err != nil {
+				return err
+			}
+			idxs = append(idxs, i)
+		}
+		b := e.buf(depth)
+		b = append(b, `["Set"`...)
+		for _, i := range idxs {
+			b = append(b, ',')
+			b = appendIdx(b, i)
+		}
+		e.commit(idx, depth, append(b, ']'))
+	case *Date:
+		b := e.buf(depth)
+		b = append(b, `["Date","`...)
+		b, _ = appendISO(b, x)
+		e.commit(idx, depth, append(b, `"]`...))
+	case *RegExp:
+		b := e.buf(depth)
+		b = append(b, `["RegExp",`...)
+		b = AppendString(b, x.Source)
+		if x.Flags != "" {
+			b = append(b, ',')
+			b = AppendString(b, x.Flags)
+		}
+		e.commit(idx, depth, append(b, ']'))
+	case *URL:
+		b := e.buf(depth)
+		b = append(b, `["URL",`...)
+		b = AppendString(b, x.Href)
+		e.commit(idx, depth, append(b, ']'))
+	case *URLSearchParams:
+		b := e.buf(depth)
+		b = append(b, `["URLSearchParams",`...)
+		b = AppendString(b, x.String())
+		e.commit(idx, depth, append(b, ']'))
+	case *Temporal:
+		b := e.buf(depth)
+		b = append(b, '[')
+		b = AppendString(b, x.Tag)
+		b = append(b, ',')
+		b = AppendString(b, x.Value)
+		e.commit(idx, depth, append(b, ']'))
+	case *ArrayBuffer:
+		b := e.buf(depth)
+		b = append(b, `["ArrayBuffer","`...)
+		b = base64.StdEncoding.AppendEncode(b, x.Bytes)
+		e.commit(idx, depth, append(b, `"]`...))
+	case *TypedArray:
+		size := elemSize(x.Type)
+		if size == 0 {
+			return notSerializable("Cannot stringify a typed array of unknown type "+strconv.Quote(x.Type), v)
+		}
+		if x.Buffer == nil || x.ByteOffset < 0 || x.Length < 0 || x.ByteOffset%size != 0 ||
+			x.ByteOffset+x.Length*size > len(x.Buffer.Bytes) {
+			return notSerializable("Cannot stringify a typed array that does not fit its buffer", v)
+		}
+		bi, err := e.flatten(x.Buffer, d)
+		if err != nil {
+			return err
+		}
+		b := e.buf(depth)
+		b = append(b, '[')
+		b = AppendString(b, x.Type)
+		b = append(b, ',')
+		b = appendIdx(b, bi)
+		if x.Length*size != len(x.Buffer.Bytes) {
+			b = append(b, ',')
+			b = strconv.AppendInt(b, int64(x.ByteOffset), 10)
+			b = append(b, ',')
+			b = strconv.AppendInt(b, int64(x.Length), 10)
+		}
+		e.commit(idx, depth, append(b, ']'))
+	case *DataView:
+		if x.Buffer == nil || x.ByteOffset < 0 || x.ByteLength < 0 || x.ByteOffset+x.ByteLength > len(x.Buffer.Bytes) {
+			return notSerializable("Cannot stringify a DataView that does not fit its buffer", v)
+		}
+		bi, err := e.flatten(x.Buffer, d)
+		if err != nil {
+			return err
+		}
+		b := e.buf(depth)
+		b = append(b, `["DataView",`...)
+		b = appendIdx(b, bi)
+		if x.ByteLength != len(x.Buffer.Bytes) {
+			b = append(b, ',')
+			b = strconv.AppendInt(b, int64(x.ByteOffset), 10)
+			b = append(b, ',')
+			b = strconv.AppendInt(b, int64(x.ByteLength), 10)
+		}
+		e.commit(idx, depth, append(b, ']'))
+	case *Boxed:
+		switch x.Value.(type) {
+		case float64, string, bool, *big.Int:
+		default:
+			return notSerializable("Cannot stringify a boxed value that is not a number, string, boolean or BigInt", v)
+		}
+		i, err := e.flatten(x.Value, d)
+		if err != nil {
+			return err
+		}
+		b := e.buf(depth)
+		b = append(b, `["Object",`...)
+		b = appendIdx(b, i)
+		e.commit(idx, depth, append(b, ']'))
+	case *Custom:
+		i, err := e.flatten(x.Value, d)
+		if err != nil {
+			return err
+		}
+		b := e.buf(depth)
+		b = append(b, '[')
+		b = AppendString(b, x.Tag)
+		b = append(b, ',')
+		b = appendIdx(b, i)
+		e.commit(idx, depth, append(b, ']'))
+	}
+	return nil
+}
+
+func mapPath(key any) string {
+	var b []byte
+	switch k := key.(type) {
+	case string:
+		b = AppendString(b, k)
+	case float64:
+		switch {
+		case k != k:
+			b = append(b, "-3"...)
+		case k > math.MaxFloat64:
+			b = append(b, "-4"...)
+		case k < -math.MaxFloat64:
+			b = append(b, "-5"...)
+		default:
+			b = AppendNumber(b, k)
+		}
+	case bool:
+		b = strconv.AppendBool(b, k)
+	case nil:
+		b = append(b, "null"...)
+	case Undefined:
+		b = append(b, "-1"...)
+	case *big.Int:
+		if k == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, `["BigInt","`...)
+			b = k.Append(b, 10)
+			b = append(b, `"]`...)
+		}
+	default:
+		if p, ok := goScalar(key); ok {
+			return mapPath(p)
+		}
+		b = append(b, "..."...)
+	}
+	return ".get(" + string(b) + ")"
+}
+
+func (e *encoder) encodeObject(idx int, o *Object, depth int) error {
+	d := depth + 1
+	n := len(o.keys)
+	var order []int
+	if o.nIndexes > 0 {
+		order = o.order()
+	}
+	var small [16]int
+	idxs := small[:0]
+	if n > len(small) {
+		idxs = make([]int, 0, n)
+	}
+	for j := 0; j < n; j++ {
+		p := j
+		if order != nil {
+			p = order[j]
+		}
+		k := o.keys[p]
+		if k == "__proto__" {
+			return notSerializable("Cannot stringify objects with __proto__ keys", o)
+		}
+		i, err := e.flatten(o.vals[p], d)
+		if err != nil {
+			return withPath(err, pathKey(k))
+		}
+		idxs = append(idxs, i)
+	}
+	b := e.buf(depth)
+	if o.NullProto {
+		b = append(b, `["null"`...)
+		for j, i := range idxs {
+			p := j
+			if order != nil {
+				p = order[j]
+			}
+			b = append(b, ',')
+			b = AppendString(b, o.keys[p])
+			b = append(b, ',')
+			b = appendIdx(b, i)
+		}
+		b = append(b, ']')
+	} else {
+		b = append(b, '{')
+		for j, i := range idxs {
+			p := j
+			if order != nil {
+				p = order[j]
+			}
+			if j > 0 {
+				b = append(b, ',')
+			}
+			b = AppendString(b, o.keys[p])
+			b = append(b, ':')
+			b = appendIdx(b, i)
+		}
+		b = append(b, '}')
+	}
+	e.commit(idx, depth, b)
+	return nil
+}
+
+func decimalDigits(n int) int {
+	d := 1
+	for n >= 10 {
+		n /= 10
+		d++
+	}
+	return d
+}
+
+func (e *encoder) encodeArray(idx int, a *Array, depth int) error {
+	d := depth + 1
+	length := a.length
+	pop := a.Populated()
+	sparse := false
+	if pop < length {
+		dg := decimalDigits(length)
+		holeCost := (length - pop) * 3
+		sparseCost := 4 + dg + pop*(dg+1)
+		sparse = holeCost > sparseCost
+	}
+	if sparse {
+		ids := a.Indices()
+		idxs := make([]int, len(ids))
+		for j, i := range ids {
+			ci, err := e.flatten(a.At(i), d)
+			if err != nil {
+				return withPath(err, "["+strconv.Itoa(i)+"]")
+			}
+			idxs[j] = ci
+		}
+		b := e.buf(depth)
+		b = append(b, "[-7,"...)
+		b = strconv.AppendInt(b, int64(length), 10)
+		for j, i := range ids {
+			b = append(b, ',')
+			b = strconv.AppendInt(b, int64(i), 10)
+			b = append(b, ',')
+			b = appendIdx(b, idxs[j])
+		}
+		e.commit(idx, depth, append(b, ']'))
+		return nil
+	}
+	// dense: length is at most a small multiple of the population here
+	var small [16]int
+	idxs := small[:0]
+	if length > len(small) {
+		idxs = make([]int, 0, length)
+	}
+	for i := 0; i < length; i++ {
+		v := a.At(i)
+		if _, hole := v.(Hole); hole {
+			idxs = append(idxs, idxHole)
+			continue
+		}
+		ci, err := e.flatten(v, d)
+		if err != nil {
+			return withPath(err, "["+strconv.Itoa(i)+"]")
+		}
+		idxs = append(idxs, ci)
+	}
+	b := e.buf(depth)
+	b = append(b, '[')
+	for j, i := range idxs {
+		if j > 0 {
+			b = append(b, ',')
+		}
+		b = appendIdx(b, i)
+	}
+	e.commit(idx, depth, append(b, ']'))
+	return nil
+}
