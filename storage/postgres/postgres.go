@@ -90,8 +90,8 @@ type Driver struct {
 	stop    chan struct{}
 	done    chan struct{}
 
-	qGet, qHas, qSet, qDel, qKeys, qClear, qSweep            string
-	qSwapOld, qSwapDel, qSwapNew, qSwapNewDel string
+	qGet, qHas, qSet, qDel, qKeys, qClear, qSweep string
+	qSwapOld, qSwapDel, qSwapNew, qSwapNewDel     string
 }
 
 var (
