@@ -165,6 +165,11 @@ func (s server) set(b *browser, entries ...entryIn) {
 func (s server) del(b *browser, key string) {
 	b.do("POST", s.url+"/api/delete", map[string]any{"key": key}, nil)
 }
+
+// readDel reads the session, then deletes key, in one request.
+func (s server) readDel(b *browser, key string) {
+	b.do("POST", s.url+"/api/delete", map[string]any{"key": key, "read": true}, nil)
+}
 func (s server) check(b *browser, set string) (c checkResult) {
 	b.do("GET", s.url+"/api/check?set="+set, nil, &c)
 	return
@@ -181,10 +186,13 @@ func (s server) load(b *browser, id string) (v sessionView) {
 
 // expected returns the devalue text of the values of a set ("shop" or "types") as
 // the Astro app builds them in JavaScript.
-func (s server) expected(b *browser, set string) map[string]string {
-	var w written
+func (s server) expected(b *browser, set string) (keys []string, values map[string]string) {
+	var w struct {
+		Keys   []string          `json:"keys"`
+		Values map[string]string `json:"values"`
+	}
 	b.do("GET", s.url+"/api/expected?set="+set, nil, &w)
-	return w.Values
+	return w.Keys, w.Values
 }
 
 // newFSStore returns a fresh session folder.

@@ -47,9 +47,10 @@ const routes = {
 		}
 		return { id: session.sessionID ?? null };
 	},
-	// {key}
+	// {key, read?}: with read, the session is read before the delete.
 	'POST delete': async ({ session, request }) => {
-		const { key } = await body(request);
+		const { key, read } = await body(request);
+		if (read) await session.has(key);
 		session.delete(key);
 		return { id: session.sessionID ?? null };
 	},
@@ -60,7 +61,7 @@ const routes = {
 	'GET expected': async ({ url }) => {
 		const values = {};
 		for (const [k, v] of Object.entries(sets[url.searchParams.get('set')]())) values[k] = stringify(v);
-		return { values };
+		return { keys: Object.keys(values), values };
 	},
 	// Reads the keys of a set and compares each with the value built in JavaScript:
 	// same devalue text and deeply equal (prototypes included).
