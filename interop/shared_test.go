@@ -232,35 +232,54 @@ func (s store) waitGone(t *testing.T, id string) {
 }
 
 // TestSharedTTL sets keys with a one-second TTL on one side and checks that the
-// other side sees them, then no longer sees them once they expire.
+// other side sees them, then no longer sees them once they expire. In the second
+// pattern every key the writer sets expires, and the other side then adds a key
+// without a TTL: the store must not expire the record with the writer's keys.
 func TestSharedTTL(t *testing.T) {
-	const ttl = 1.0
+	ttl := 1.0
 	eachShared(t, func(t *testing.T, sh *shared) {
 		type pending struct {
 			name string
 			b    *browser
-			r    server
+			w, r server
 		}
-		var all []pending
-		ttlVal := ttl
+		var mixed, onlyTTL []pending
 		for _, g := range sh.gos {
 			for _, dir := range [][2]server{{sh.astro, g}, {g, sh.astro}} {
 				w, r := dir[0], dir[1]
+				name := w.name + "→" + r.name
 				b := newBrowser(t)
-				w.set(b, entryIn{Key: "keep", Value: `["kept"]`}, entryIn{Key: "flash", Value: `["gone soon"]`, TTL: &ttlVal})
+				w.set(b, entryIn{Key: "keep", Value: `["kept"]`}, entryIn{Key: "flash", Value: `["gone soon"]`, TTL: &ttl})
 				if g := r.get(b, "flash"); !g.Found {
-					t.Errorf("%s→%s: flash not found before its TTL", w.name, r.name)
+					t.Errorf("%s: flash not found before its TTL", name)
 				}
-				all = append(all, pending{w.name + "→" + r.name, b, r})
+				mixed = append(mixed, pending{name, b, w, r})
+
+				b = newBrowser(t)
+				w.set(b, entryIn{Key: "flash", Value: `["gone soon"]`, TTL: &ttl})
+				r.set(b, entryIn{Key: "keep", Value: `["kept"]`})
+				onlyTTL = append(onlyTTL, pending{name, b, w, r})
 			}
 		}
-		time.Sleep(time.Duration(ttl*float64(time.Second)) + 100*time.Millisecond)
-		for _, p := range all {
+		// Expiry is checked against the entries' own expires; a store-level
+		// expiry that a driver adds may round up by a second.
+		time.Sleep(time.Duration(ttl*float64(time.Second)) + 1200*time.Millisecond)
+		for _, p := range mixed {
 			if g := p.r.get(p.b, "flash"); g.Found {
 				t.Errorf("%s: flash still found after its TTL: %s", p.name, str(g.Value))
 			}
 			if g := p.r.get(p.b, "keep"); !g.Found {
 				t.Errorf("%s: keep (no TTL) is gone", p.name)
+			}
+		}
+		for _, p := range onlyTTL {
+			for _, s := range []server{p.w, p.r} {
+				if g := s.get(p.b, "flash"); g.Found {
+					t.Errorf("%s, then %s set keep: %s still finds flash after its TTL", p.name, p.r.name, s.name)
+				}
+				if g := s.get(p.b, "keep"); !g.Found {
+					t.Errorf("%s, then %s set keep (no TTL): %s no longer finds keep once flash expired", p.name, p.r.name, s.name)
+				}
 			}
 		}
 	})
