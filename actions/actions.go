@@ -48,9 +48,10 @@
 //
 // # Differences from Astro
 //
-// Success responses are plain JSON (application/json), not devalue, so any
-// client can read them; an Out of type struct{} answers 204 No Content, as an
-// Astro action returning undefined does. Actions accept both JSON and form data
+// Success responses are plain JSON (application/json) by default, so any
+// client can read them; [WithDevalueOutput] sends devalue instead, as Astro
+// does, for the actions client of an Astro site. An Out of type struct{}
+// answers 204 No Content, as an Astro action returning undefined does. Actions accept both JSON and form data
 // unless [WithInput] restricts them. An error that is not an [*Error] is logged
 // and answered with a generic INTERNAL_SERVER_ERROR message, so internal details
 // do not leak to clients.
@@ -66,23 +67,27 @@ import (
 	"net/url"
 	"reflect"
 	"strings"
+
+	"github.com/goastro/session/devalue"
 )
 
 // Action is a typed server action, made by [Define]. It serves POST requests
 // as an http.Handler and can also be run from Go code with [Action.Call] or
 // from a page handler that receives a form with [Action.Handle].
 type Action[In, Out any] struct {
-	name   string
-	fn     func(context.Context, In) (Out, error)
-	dec    *decoder
-	logger *slog.Logger
-	empty  bool // Out is struct{}: answer 204
+	name       string
+	fn         func(context.Context, In) (Out, error)
+	dec        *decoder
+	logger     *slog.Logger
+	empty      bool // Out is struct{}: answer 204
+	devalueOut bool
 }
 
 type options struct {
-	accept Input
-	limit  int64
-	logger *slog.Logger
+	accept     Input
+	limit      int64
+	logger     *slog.Logger
+	devalueOut bool
 }
 
 // Option configures an action.
@@ -99,6 +104,13 @@ func WithBodyLimit(n int64) Option { return func(o *options) { o.limit = n } }
 // WithLogger sets where the action logs the errors it hides from clients
 // (default slog.Default()).
 func WithLogger(l *slog.Logger) Option { return func(o *options) { o.logger = l } }
+
+// WithDevalueOutput makes the action answer as an Astro server does: the
+// output encoded with devalue (package github.com/goastro/session/devalue),
+// Content-Type application/json+devalue, which is what the actions client of an
+// Astro site (astro:actions) parses. Structs map to objects by their devalue or
+// json tags, time.Time to Date.
+func WithDevalueOutput() Option { return func(o *options) { o.devalueOut = true } }
 
 // Define declares an action named name that runs fn. In is usually a struct
 // whose fields carry "json" (or "form") and "validate" tags; Out is encoded as
@@ -127,11 +139,12 @@ func Define[In, Out any](name string, fn func(ctx context.Context, in In) (Out, 
 		panic(fmt.Sprintf("actions: Define(%q): %v", name, err))
 	}
 	return &Action[In, Out]{
-		name:   name,
-		fn:     fn,
-		dec:    dec,
-		logger: o.logger,
-		empty:  reflect.TypeFor[Out]() == reflect.TypeFor[struct{}](),
+		name:       name,
+		fn:         fn,
+		dec:        dec,
+		logger:     o.logger,
+		empty:      reflect.TypeFor[Out]() == reflect.TypeFor[struct{}](),
+		devalueOut: o.devalueOut,
 	}
 }
 
@@ -230,13 +243,21 @@ func (a *Action[In, Out]) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusNoContent)
 		return
 	}
-	body, merr := json.Marshal(out)
+	var body []byte
+	var merr error
+	ct := "application/json"
+	if a.devalueOut {
+		body, merr = devalue.Marshal(out)
+		ct = "application/json+devalue"
+	} else {
+		body, merr = json.Marshal(out)
+	}
 	if merr != nil {
 		a.writeError(w, r, &Error{Code: InternalServerError, Message: "Internal server error",
 			Err: fmt.Errorf("encoding the output of action %q: %w", a.name, merr)})
 		return
 	}
-	writeJSON(w, http.StatusOK, body)
+	writeBody(w, http.StatusOK, ct, body)
 }
 
 func (a *Action[In, Out]) writeError(w http.ResponseWriter, r *http.Request, err error) {
@@ -280,8 +301,12 @@ func writeError(w http.ResponseWriter, r *http.Request, logger *slog.Logger, nam
 }
 
 func writeJSON(w http.ResponseWriter, status int, body []byte) {
+	writeBody(w, status, "application/json", body)
+}
+
+func writeBody(w http.ResponseWriter, status int, contentType string, body []byte) {
 	h := w.Header()
-	h.Set("Content-Type", "application/json")
+	h.Set("Content-Type", contentType)
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(status)

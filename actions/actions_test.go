@@ -522,3 +522,29 @@ func TestPath(t *testing.T) {
 		t.Fatalf("%d %s", w.Code, w.Body)
 	}
 }
+
+func TestDevalueOutput(t *testing.T) {
+	type out struct {
+		CartSize int       `json:"cartSize"`
+		At       time.Time `json:"at"`
+		Tags     []string  `json:"tags"`
+	}
+	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	a := Define("x", func(ctx context.Context, in struct{}) (out, error) {
+		return out{CartSize: 2, At: at, Tags: []string{"a", "a"}}, nil
+	}, WithDevalueOutput())
+	w := post(t, a, "/", "application/json", "{}")
+	if w.Code != 200 || w.Header().Get("Content-Type") != "application/json+devalue" {
+		t.Fatalf("%d %q", w.Code, w.Header().Get("Content-Type"))
+	}
+	want := `[{"cartSize":1,"at":2,"tags":3},2,["Date","2026-01-02T03:04:05.000Z"],[4,4],"a"]`
+	if w.Body.String() != want {
+		t.Fatalf("body %s\nwant %s", w.Body, want)
+	}
+	// Errors stay JSON, as in Astro.
+	b := Define("y", func(ctx context.Context, in struct{}) (out, error) { return out{}, NewError(Forbidden, "no") }, WithDevalueOutput())
+	w = post(t, b, "/", "application/json", "{}")
+	if w.Code != 403 || w.Header().Get("Content-Type") != "application/json" {
+		t.Fatalf("%d %q %s", w.Code, w.Header().Get("Content-Type"), w.Body)
+	}
+}
