@@ -46,6 +46,20 @@ func (b *browser) session() string { return b.cookies[cookieName] }
 // other than 200.
 func (b *browser) do(method, url string, in, out any) {
 	b.t.Helper()
+	status, data := b.try(method, url, in)
+	if status != http.StatusOK {
+		b.t.Fatalf("%s %s: status %d\n%s", method, url, status, data)
+	}
+	if out != nil {
+		if err := json.Unmarshal(data, out); err != nil {
+			b.t.Fatalf("%s %s: %v\n%s", method, url, err, data)
+		}
+	}
+}
+
+// try is do without the status check: it returns the status and the body.
+func (b *browser) try(method, url string, in any) (int, []byte) {
+	b.t.Helper()
 	var body io.Reader
 	if in != nil {
 		j, err := json.Marshal(in)
@@ -71,9 +85,6 @@ func (b *browser) do(method, url string, in, out any) {
 	if err != nil {
 		b.t.Fatalf("%s %s: %v", method, url, err)
 	}
-	if resp.StatusCode != http.StatusOK {
-		b.t.Fatalf("%s %s: %s\n%s", method, url, resp.Status, data)
-	}
 	b.setCookies = resp.Header.Values("Set-Cookie")
 	for _, line := range b.setCookies {
 		c, err := http.ParseSetCookie(line)
@@ -86,11 +97,7 @@ func (b *browser) do(method, url string, in, out any) {
 			b.cookies[c.Name] = c.Value
 		}
 	}
-	if out != nil {
-		if err := json.Unmarshal(data, out); err != nil {
-			b.t.Fatalf("%s %s: %v\n%s", method, url, err, data)
-		}
-	}
+	return resp.StatusCode, data
 }
 
 // sessionCookie returns the last response's Set-Cookie line for the session

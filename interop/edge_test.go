@@ -1,0 +1,117 @@
+package interop
+
+import (
+	"net/http"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"context"
+	"github.com/redis/go-redis/v9"
+)
+
+// put stores a record under a session ID directly in the store.
+func (s store) put(t *testing.T, id, rec string) {
+	t.Helper()
+	if s.driver == "fs" {
+		if err := os.WriteFile(filepath.Join(s.dir, id), []byte(rec), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	c := redis.NewClient(&redis.Options{Addr: s.redis})
+	defer c.Close()
+	if err := c.Set(context.Background(), s.key(id), rec, 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestCorruptRecord: a record that is not devalue text of a Map makes both sides
+// answer 500, delete the cookie and remove the record.
+func TestCorruptRecord(t *testing.T) {
+	const id = "0f8fad5b-d9cb-469f-a165-70867728950e"
+	records := map[string]string{
+		"truncated":  `[["Map",1,2],"cart",{"data":3,"expir`,
+		"not a Map":  `[["Set",1],"x"]`,
+		"plain JSON": `{"cart":["sku-1"]}`,
+	}
+	eachShared(t, func(t *testing.T, sh *shared) {
+		for name, rec := range records {
+			t.Run(name, func(t *testing.T) {
+				var astroCookie string
+				for _, s := range append([]server{sh.astro}, sh.gos...) {
+					sh.st.put(t, id, rec)
+					b := newBrowser(t)
+					b.cookies[cookieName] = id
+					status, body := b.try("GET", s.url+"/api/session", nil)
+					if status != http.StatusInternalServerError {
+						t.Errorf("%s: status %d, want 500: %s", s.name, status, body)
+					}
+					c := b.sessionCookie()
+					if s == sh.astro {
+						astroCookie = c
+					} else if c != astroCookie {
+						t.Errorf("%s sent Set-Cookie %q, Astro %q", s.name, c, astroCookie)
+					}
+					sh.st.waitGone(t, id)
+				}
+			})
+		}
+	})
+}
+
+// TestCookieValues: what each side does with a session cookie that is not a
+// lowercase v4 UUID. Astro 5 adopts any value as the session ID (and storage
+// key); Astro 7 and the library replace it with a new ID, so a session that Astro
+// 5 keeps under such a value is not shared.
+//
+// An uppercase UUID cookie whose record exists is read by Astro (its check is
+// case-insensitive) but not by the library, which takes lowercase IDs only; both
+// sides only ever make lowercase IDs.
+func TestCookieValues(t *testing.T) {
+	const upper = "0F8FAD5B-D9CB-469F-A165-70867728950E"
+	eachShared(t, func(t *testing.T, sh *shared) {
+		for _, value := range []string{"not-a-uuid", upper} {
+			for _, s := range append([]server{sh.astro}, sh.gos...) {
+				sh.st.remove(t, value)
+				b := newBrowser(t)
+				b.cookies[cookieName] = value
+				s.set(b, entryIn{Key: "k", Value: `["v"]`})
+				_, stored := sh.st.raw(t, value)
+				adopted := b.session() == value
+				if s.name == astro5.name {
+					if !adopted || !stored {
+						t.Errorf("%s: cookie %q: adopted %v, stored under it %v; Astro 5 was known to adopt any value (update README.md)", s.name, value, adopted, stored)
+					}
+				} else if adopted || stored || !uuidV4.MatchString(b.session()) {
+					t.Errorf("%s: cookie %q: new cookie %q, stored under the old value %v; want a new lowercase UUID", s.name, value, b.session(), stored)
+				}
+			}
+		}
+		sh.st.put(t, upper, `[["Map",1,2],"k",{"data":3,"expires":-1},"v"]`)
+		for _, s := range append([]server{sh.astro}, sh.gos...) {
+			b := newBrowser(t)
+			b.cookies[cookieName] = upper
+			v := s.view(b)
+			if read := len(v.Keys) == 1; read != (s == sh.astro) {
+				t.Errorf("%s: read the record under an uppercase UUID cookie: %v (keys %q)", s.name, read, v.Keys)
+			}
+		}
+	})
+}
+
+// remove deletes the record under a session ID from the store.
+func (s store) remove(t *testing.T, id string) {
+	t.Helper()
+	if s.driver == "fs" {
+		if err := os.Remove(filepath.Join(s.dir, id)); err != nil && !os.IsNotExist(err) {
+			t.Fatal(err)
+		}
+		return
+	}
+	c := redis.NewClient(&redis.Options{Addr: s.redis})
+	defer c.Close()
+	if err := c.Del(context.Background(), s.key(id)).Err(); err != nil {
+		t.Fatal(err)
+	}
+}
