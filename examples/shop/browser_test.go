@@ -15,8 +15,8 @@ import (
 
 // TestBrowser walks the shop in headless Chromium (Debian's chromium package,
 // driven by playwright-core from testdata/browser): log in through the form,
-// add to the cart with the action buttons, see the count on the dashboard, log
-// out. Screenshots are saved in testdata/artifacts/browser.
+// add to the cart with the action buttons, see the count on the dashboard,
+// switch to the dark theme, log out. Screenshots are saved in testdata/artifacts/browser.
 func TestBrowser(t *testing.T) {
 	if testing.Short() {
 		t.Skip("the browser test is not short")
@@ -54,7 +54,7 @@ func TestBrowser(t *testing.T) {
 	if !strings.Contains(out.String(), "step: done") {
 		t.Fatal("the browser walk did not finish")
 	}
-	for _, name := range []string{"cart.png", "dashboard.png", "logged-out.png"} {
+	for _, name := range []string{"cart.png", "dashboard.png", "settings-dark.png", "logged-out.png"} {
 		b, err := os.ReadFile(filepath.Join(shots, name))
 		if err != nil || !bytes.HasPrefix(b, []byte("\x89PNG\r\n\x1a\n")) || len(b) < 1000 {
 			t.Fatalf("screenshot %s missing or not a PNG (%d bytes, %v)", name, len(b), err)

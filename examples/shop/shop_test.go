@@ -390,7 +390,9 @@ func walkShop(t *testing.T, s *shop, base string) {
 
 	// Any other name signs in a shopper with the role user.
 	must(t, b.postForm("/login", url.Values{"username": {"Zoë"}}), 200, "/dashboard", "Welcome back, Zoë.")
-	jsonOf(t, b.get("/api/user/profile"))
+	if p := jsonOf(t, b.get("/api/user/profile")); p["username"] != "Zoë" || !strings.HasPrefix(fmt.Sprint(p["userId"]), "guest-") {
+		t.Fatalf("shopper profile %v", p)
+	}
 	if r := b.send(b.raw, "GET", "/admin", "", ""); r.status != 302 || r.location != "/dashboard" {
 		t.Fatalf("GET /admin as a shopper: %d to %q", r.status, r.location)
 	}

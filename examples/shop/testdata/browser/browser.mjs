@@ -68,6 +68,15 @@ try {
   step("dashboard: " + welcome);
   await page.screenshot({ path: join(shots, "dashboard.png"), fullPage: true });
 
+  await page.goto(base + "/settings");
+  await page.selectOption("#theme", "dark");
+  await page.selectOption("#lang", "de");
+  await Promise.all([page.waitForURL(base + "/settings?notice=saved"), page.click("#settings-form button[type=submit]")]);
+  expect((await page.getAttribute("body", "class")) === "theme-dark", "dark theme applied");
+  expect((await page.getAttribute("html", "lang")) === "de", "language applied");
+  step("settings saved: dark theme, German");
+  await page.screenshot({ path: join(shots, "settings-dark.png"), fullPage: true });
+
   await Promise.all([page.waitForURL(base + "/?notice=loggedout"), page.click("#logout")]);
   expect((await page.textContent(".notice")).trim() === "You are logged out.", "logout notice");
   const cookies = await context.cookies(base);
