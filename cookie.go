@@ -1,0 +1,140 @@
+package session
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+)
+
+// CookieConfig describes the session cookie. The zero value gives Astro's
+// defaults: name astro-session, Path=/, HttpOnly, Secure, SameSite=Lax, no
+// Max-Age (a browser-session cookie).
+type CookieConfig struct {
+	// Name of the cookie; default "astro-session". Letters, digits, '-' and '_' only.
+	Name string
+	// Domain attribute; empty leaves it out (host-only cookie).
+	Domain string
+	// Path attribute; default "/".
+	Path string
+	// MaxAge in seconds; 0 leaves it out (the cookie lasts until the browser closes).
+	MaxAge int
+	// SameSite attribute; default http.SameSiteLaxMode. http.SameSiteNoneMode
+	// requires Secure, so it cannot be combined with Insecure.
+	SameSite http.SameSite
+	// Insecure drops the Secure attribute, for plain-HTTP development. HttpOnly is
+	// always sent and cannot be turned off.
+	Insecure bool
+	// Partitioned adds the Partitioned attribute (CHIPS).
+	Partitioned bool
+}
+
+// DefaultCookieName is the cookie name Astro uses.
+const DefaultCookieName = "astro-session"
+
+func (c *CookieConfig) normalize() error {
+	if c.Name == "" {
+		c.Name = DefaultCookieName
+	}
+	for i := 0; i < len(c.Name); i++ {
+		b := c.Name[i]
+		if !(b == '-' || b == '_' || '0' <= b && b <= '9' || 'a' <= b && b <= 'z' || 'A' <= b && b <= 'Z') {
+			return configError("invalid cookie name %q: cookie names can only contain letters, numbers, dashes and underscores", c.Name)
+		}
+	}
+	if c.Path == "" {
+		c.Path = "/"
+	}
+	if strings.ContainsAny(c.Path, ";\r\n") || strings.ContainsAny(c.Domain, ";\r\n ") {
+		return configError("invalid cookie path %q or domain %q", c.Path, c.Domain)
+	}
+	if c.MaxAge < 0 {
+		return configError("cookie MaxAge must not be negative, got %d", c.MaxAge)
+	}
+	if c.SameSite == 0 {
+		c.SameSite = http.SameSiteLaxMode
+	}
+	if c.SameSite == http.SameSiteNoneMode && c.Insecure {
+		return configError("SameSite=None requires the Secure attribute; it cannot be combined with Insecure")
+	}
+	return nil
+}
+
+// setCookie formats the Set-Cookie value for id, attribute for attribute in the
+// order Astro (jshttp/cookie) writes them:
+// name=value; Max-Age; Domain; Path; Expires; HttpOnly; Secure; Partitioned; SameSite.
+func (c *CookieConfig) setCookie(id string, maxAge int) string {
+	var b strings.Builder
+	b.Grow(len(c.Name) + len(id) + 64 + len(c.Domain) + len(c.Path))
+	b.WriteString(c.Name)
+	b.WriteByte('=')
+	b.WriteString(id)
+	if maxAge > 0 {
+		b.WriteString("; Max-Age=")
+		b.WriteString(strconv.Itoa(maxAge))
+	}
+	c.writeTail(&b, false)
+	return b.String()
+}
+
+// deleteCookie formats the Set-Cookie value that removes the cookie, exactly as
+// Astro's cookies.delete does: value "deleted", Expires in 1970, Max-Age left out.
+func (c *CookieConfig) deleteCookie() string {
+	var b strings.Builder
+	b.WriteString(c.Name)
+	b.WriteString("=deleted")
+	c.writeTail(&b, true)
+	return b.String()
+}
+
+func (c *CookieConfig) writeTail(b *strings.Builder, expired bool) {
+	if c.Domain != "" {
+		b.WriteString("; Domain=")
+		b.WriteString(c.Domain)
+	}
+	b.WriteString("; Path=")
+	b.WriteString(c.Path)
+	if expired {
+		b.WriteString("; Expires=Thu, 01 Jan 1970 00:00:00 GMT")
+	}
+	b.WriteString("; HttpOnly")
+	if !c.Insecure {
+		b.WriteString("; Secure")
+	}
+	if c.Partitioned {
+		b.WriteString("; Partitioned")
+	}
+	switch c.SameSite {
+	case http.SameSiteStrictMode:
+		b.WriteString("; SameSite=Strict")
+	case http.SameSiteNoneMode:
+		b.WriteString("; SameSite=None")
+	case http.SameSiteLaxMode:
+		b.WriteString("; SameSite=Lax")
+	}
+}
+
+// cookieValue returns the value of the first cookie called name in the request's
+// Cookie headers (the first occurrence wins, as in Astro), without allocating.
+func cookieValue(h http.Header, name string) (string, bool) {
+	for _, line := range h["Cookie"] {
+		for len(line) > 0 {
+			var part string
+			if i := strings.IndexByte(line, ';'); i >= 0 {
+				part, line = line[:i], line[i+1:]
+			} else {
+				part, line = line, ""
+			}
+			part = strings.TrimSpace(part)
+			eq := strings.IndexByte(part, '=')
+			if eq < 0 || strings.TrimSpace(part[:eq]) != name {
+				continue
+			}
+			v := strings.TrimSpace(part[eq+1:])
+			if len(v) >= 2 && v[0] == '"' && v[len(v)-1] == '"' {
+				v = v[1 : len(v)-1]
+			}
+			return v, true
+		}
+	}
+	return "", false
+}

@@ -1,0 +1,39 @@
+package session
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Errors returned by the session layer. Match them with errors.Is; the returned
+// errors wrap them with the details (key, driver, cause).
+var (
+	// ErrInvalidConfig reports a Config that cannot work (bad cookie name, unknown driver, ...).
+	ErrInvalidConfig = errors.New("session: invalid configuration")
+	// ErrNotSerializable reports a value given to Set that devalue cannot store
+	// (a func, a channel, a complex number, ...). It wraps devalue's error, which names the path.
+	ErrNotSerializable = errors.New("session: value cannot be serialized")
+	// ErrInvalidKey reports an empty session key.
+	ErrInvalidKey = errors.New("session: the session key was not provided")
+	// ErrCorruptRecord reports a stored record that is not a devalue Map of entries.
+	// The session is destroyed when it is found, as Astro does.
+	ErrCorruptRecord = errors.New("session: the stored session data could not be parsed")
+	// ErrStorage reports a failed call to the storage driver.
+	ErrStorage = errors.New("session: storage failed")
+	// ErrInvalidID reports a session ID that is not a lowercase version 4 UUID.
+	ErrInvalidID = errors.New("session: invalid session ID")
+	// ErrNotFound reports that Load was given an ID with no stored session.
+	ErrNotFound = errors.New("session: no session with that ID")
+	// ErrHeadersWritten reports a change that needs a new cookie after the response
+	// headers were sent, when the client could never learn the session ID.
+	ErrHeadersWritten = errors.New("session: response headers already written")
+	// ErrConflict reports that a write kept losing to concurrent writers of the same
+	// session and was given up after many attempts.
+	ErrConflict = errors.New("session: too many concurrent writes to one session")
+	// ErrTooLarge reports a session record over Config.MaxRecordSize.
+	ErrTooLarge = errors.New("session: session data too large")
+)
+
+func configError(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", ErrInvalidConfig, fmt.Sprintf(format, args...))
+}

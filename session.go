@@ -1,0 +1,622 @@
+package session
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/goastro/session/devalue"
+)
+
+// Session is the session of one request, reached with From(r.Context()). It loads
+// its data lazily on the first read and is saved once, before the response headers
+// are sent. Its methods are safe for concurrent use by the goroutines of one request.
+type Session struct {
+	m      *Manager
+	ctx    context.Context // the request's context, for reads
+	reqHdr http.Header     // the request headers, for the cookie
+	resp   *responseWriter // nil outside a request
+
+	mu sync.Mutex
+
+	started      bool   // the cookie has been read
+	id           string // current session ID; "" when there is none yet
+	idFromCookie bool   // id came from the client and is not yet known to be stored
+
+	data      *record // local entries; nil until the first change or load
+	partial   bool    // data is not yet merged with the stored record
+	stored    string  // the stored text data was merged with (for the conditional write)
+	storedOK  bool    // a stored record existed when data was merged
+	dirty     bool    // data must be written
+	changes   map[string]*change
+	toDestroy []string // IDs whose records are removed when the session is saved
+
+	sendCookie   bool // the ID cookie must be (re)sent
+	deleteCookie bool // the cookie must be removed
+	cookieSent   bool // a Set-Cookie for this session is already in the response headers
+}
+
+type changeKind uint8
+
+const (
+	changeSet changeKind = iota + 1
+	changeDelete
+)
+
+// change is what this request did to one key, replayed onto a fresh copy of the
+// stored record when a concurrent writer got there first.
+type change struct {
+	kind      changeKind
+	updates   []func(old any, ok bool) (any, error)
+	fromStore bool   // the updates start from the stored value
+	base      *entry // otherwise from this value (nil: absent)
+	opts      SetOption
+}
+
+// SetOption modifies a Set.
+type SetOption struct {
+	ttl    time.Duration
+	hasTTL bool
+}
+
+// WithTTL gives the entry its own lifetime, overriding Config.TTL, as Astro's
+// set(key, value, { ttl }). Zero or less means the entry does not expire.
+func WithTTL(d time.Duration) SetOption { return SetOption{ttl: d, hasTTL: true} }
+
+func (m *Manager) nowMS() float64 {
+	return float64(time.Now().UnixNano()) / 1e6
+}
+
+func (s *Session) init(m *Manager, ctx context.Context, reqHdr http.Header) {
+	s.m, s.ctx, s.reqHdr, s.partial = m, ctx, reqHdr, true
+}
+
+// begin reads the session cookie the first time the session is used.
+func (s *Session) begin() {
+	if s.started {
+		return
+	}
+	s.started = true
+	if v, ok := cookieValue(s.reqHdr, s.m.cookie.Name); ok && ValidID(v) {
+		s.id, s.idFromCookie = v, true
+	}
+}
+
+// ensureLoaded merges the stored record into the local data, once.
+func (s *Session) ensureLoaded(ctx context.Context) error {
+	s.begin()
+	if !s.partial {
+		return nil
+	}
+	if s.id == "" || !s.idFromCookie {
+		// No cookie, or an ID made in this request: nothing can be stored under it.
+		s.partial = false
+		return nil
+	}
+	text, ok, err := s.m.store.Get(ctx, s.id)
+	if err != nil {
+		return fmt.Errorf("%w: reading the session with driver %s: %w", ErrStorage, s.m.driverName, err)
+	}
+	if !ok {
+		// The client presented an ID with no record (expired, destroyed or forged):
+		// a fresh ID replaces it, so a client can never choose its session ID.
+		s.id, s.idFromCookie, s.partial = NewID(), false, false
+		if s.data != nil && len(s.data.keys) > 0 {
+			s.sendCookie = true
+		}
+		return nil
+	}
+	rec, err := decodeRecord(text)
+	if err != nil {
+		s.destroyLocked()
+		s.m.log.Error("session: destroyed a session whose stored record could not be parsed",
+			"driver", s.m.driverName, "session", logID(s.toDestroy[len(s.toDestroy)-1]), "error", err)
+		return fmt.Errorf("session with driver %s: %w", s.m.driverName, err)
+	}
+	s.mergeStored(rec)
+	s.stored, s.storedOK, s.idFromCookie, s.partial = text, true, false, false
+	return nil
+}
+
+// mergeStored adds the stored entries that this request has not set, deleted or
+// seen expire, after the local ones, as Astro merges a partial session.
+func (s *Session) mergeStored(rec *record) {
+	if s.data == nil {
+		s.data = newRecord()
+	}
+	now := s.m.nowMS()
+	for _, k := range rec.keys {
+		e := rec.m[k]
+		if _, local := s.data.m[k]; local || e.expired(now) {
+			continue
+		}
+		if c := s.changes[k]; c != nil && c.kind == changeDelete {
+			continue
+		}
+		s.data.set(k, e)
+	}
+}
+
+func (s *Session) lookup(key string) (any, bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.ensureLoaded(s.ctx); err != nil {
+		return nil, false, err
+	}
+	if s.data == nil {
+		return nil, false, nil
+	}
+	e, ok := s.data.get(key)
+	if !ok || e.expired(s.m.nowMS()) {
+		return nil, false, nil
+	}
+	return e.data, true, nil
+}
+
+// ID returns the session ID, or "" when the session has none yet (no valid
+// cookie and nothing set). It does not read the store.
+func (s *Session) ID() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.begin()
+	return s.id
+}
+
+// Get returns the value stored under key, in the value model of package devalue
+// (string, float64, bool, nil, *devalue.Object, *devalue.Date, ...), or nil when
+// there is none. Use the generic Get or a Key for typed access.
+func (s *Session) Get(key string) (any, error) {
+	v, _, err := s.lookup(key)
+	return v, err
+}
+
+// Has reports whether key holds a value (which may be null or undefined).
+func (s *Session) Has(key string) (bool, error) {
+	_, ok, err := s.lookup(key)
+	return ok, err
+}
+
+// Keys returns the session's keys in order.
+func (s *Session) Keys() ([]string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.ensureLoaded(s.ctx); err != nil {
+		return nil, err
+	}
+	if s.data == nil {
+		return []string{}, nil
+	}
+	now := s.m.nowMS()
+	keys := make([]string, 0, len(s.data.keys))
+	for _, k := range s.data.keys {
+		if !s.data.m[k].expired(now) {
+			keys = append(keys, k)
+		}
+	}
+	return keys, nil
+}
+
+// Set stores value under key. The value is copied at once into devalue's value
+// model, so later changes to it are not seen; a value devalue cannot store
+// (a func, a channel, ...) is rejected with ErrNotSerializable naming the path.
+// Set does not read the store; the first Set of a request sends the cookie.
+func (s *Session) Set(key string, value any, opts ...SetOption) error {
+	if key == "" {
+		return ErrInvalidKey
+	}
+	v, err := devalue.ValueOf(value)
+	if err != nil {
+		return fmt.Errorf("%w: the session data for %q could not be serialized: %w", ErrNotSerializable, key, err)
+	}
+	if s.m.maxRecord > 0 {
+		if text, err := devalue.Stringify(v); err == nil && len(text) > s.m.maxRecord {
+			return fmt.Errorf("%w: the value for %q takes %d bytes, over the limit of %d", ErrTooLarge, key, len(text), s.m.maxRecord)
+		}
+	}
+	var o SetOption
+	for _, opt := range opts {
+		o = opt
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.prepareWrite(); err != nil {
+		return err
+	}
+	s.data.set(key, s.newEntry(v, o))
+	s.setChange(key, &change{kind: changeSet, opts: o})
+	return nil
+}
+
+// prepareWrite makes sure the session has local data and an ID before a change.
+func (s *Session) prepareWrite() error {
+	s.begin()
+	if s.id == "" {
+		if s.resp != nil && s.resp.wroteHeader {
+			return fmt.Errorf("%w: a new session needs its cookie, which can no longer be sent", ErrHeadersWritten)
+		}
+		s.id, s.idFromCookie, s.partial = NewID(), false, false
+	}
+	if s.data == nil {
+		s.data = newRecord()
+	}
+	s.dirty, s.sendCookie, s.deleteCookie = true, true, false
+	return nil
+}
+
+func (s *Session) newEntry(v any, o SetOption) *entry {
+	ttl := s.m.ttl
+	if o.hasTTL {
+		ttl = o.ttl
+	}
+	e := &entry{data: v}
+	if ttl > 0 {
+		e.expires, e.hasExp = s.m.nowMS()+float64(ttl)/float64(time.Millisecond), true
+	}
+	return e
+}
+
+func (s *Session) setChange(key string, c *change) {
+	if s.changes == nil {
+		s.changes = make(map[string]*change)
+	}
+	s.changes[key] = c
+}
+
+// Delete removes key. Like Set it does not read the store.
+func (s *Session) Delete(key string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.begin()
+	if s.data == nil {
+		s.data = newRecord()
+	}
+	s.data.del(key)
+	s.setChange(key, &change{kind: changeDelete})
+	s.dirty = true
+}
+
+// Flash returns the value under key and deletes it: a message that is read once,
+// such as a notice shown after a redirect. It returns nil when there is none.
+func (s *Session) Flash(key string) (any, error) {
+	v, ok, err := s.lookup(key)
+	if err != nil || !ok {
+		return nil, err
+	}
+	s.Delete(key)
+	return v, nil
+}
+
+// update is the untyped core of Update.
+func (s *Session) update(key string, apply func(old any, ok bool) (any, error), o SetOption) error {
+	if key == "" {
+		return ErrInvalidKey
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.ensureLoaded(s.ctx); err != nil {
+		return err
+	}
+	var cur *entry
+	if s.data != nil {
+		if e, ok := s.data.get(key); ok && !e.expired(s.m.nowMS()) {
+			cur = e
+		}
+	}
+	c := s.changes[key]
+	if c == nil || len(c.updates) == 0 {
+		nc := &change{kind: changeSet, opts: o}
+		if c == nil {
+			nc.fromStore = true
+		} else if c.kind == changeSet {
+			nc.base = cur
+		}
+		c = nc
+	}
+	var old any
+	if cur != nil {
+		old = cur.data
+	}
+	nv, err := apply(old, cur != nil)
+	if err != nil {
+		return err
+	}
+	if err := s.prepareWrite(); err != nil {
+		return err
+	}
+	c.updates = append(c.updates, apply)
+	c.opts = o
+	s.data.set(key, s.newEntry(nv, o))
+	s.setChange(key, c)
+	return nil
+}
+
+// Regenerate gives the session a new ID and keeps its data; the old record is
+// removed when the session is saved. Call it after a login or a change of
+// privileges: it defeats session fixation.
+func (s *Session) Regenerate() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.ensureLoaded(s.ctx); err != nil {
+		return err
+	}
+	if s.id != "" && s.storedOK {
+		s.toDestroy = append(s.toDestroy, s.id)
+	}
+	if s.resp != nil && s.resp.wroteHeader {
+		return fmt.Errorf("%w: the regenerated session's cookie can no longer be sent", ErrHeadersWritten)
+	}
+	s.id, s.idFromCookie, s.partial = NewID(), false, false
+	s.stored, s.storedOK = "", false
+	if s.data == nil {
+		s.data = newRecord()
+	}
+	s.changes = make(map[string]*change, len(s.data.keys))
+	for _, k := range s.data.keys {
+		s.changes[k] = &change{kind: changeSet}
+	}
+	s.dirty, s.sendCookie, s.deleteCookie = true, true, false
+	return nil
+}
+
+// Destroy deletes the session: its record is removed when the session is saved,
+// and the cookie is expired. A later Set in the same request starts a new session.
+func (s *Session) Destroy() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.begin()
+	s.destroyLocked()
+	return nil
+}
+
+func (s *Session) destroyLocked() {
+	if s.id != "" && (s.storedOK || s.idFromCookie) {
+		s.toDestroy = append(s.toDestroy, s.id)
+	}
+	s.id, s.idFromCookie = "", false
+	s.data, s.partial, s.stored, s.storedOK, s.changes = nil, false, "", false, nil
+	s.dirty, s.sendCookie, s.deleteCookie = false, false, true
+}
+
+// Load switches the request to the stored session id, discarding unsaved local
+// changes, and sends its cookie. It fails with ErrInvalidID for a malformed ID
+// and ErrNotFound when nothing is stored under it; the session is then unchanged.
+func (s *Session) Load(id string) error {
+	if !ValidID(id) {
+		return ErrInvalidID
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.begin()
+	text, ok, err := s.m.store.Get(s.ctx, id)
+	if err != nil {
+		return fmt.Errorf("%w: loading a session with driver %s: %w", ErrStorage, s.m.driverName, err)
+	}
+	if !ok {
+		return ErrNotFound
+	}
+	rec, err := decodeRecord(text)
+	if err != nil {
+		s.toDestroy = append(s.toDestroy, id)
+		return fmt.Errorf("session with driver %s: %w", s.m.driverName, err)
+	}
+	s.id, s.idFromCookie, s.partial = id, false, false
+	s.data, s.stored, s.storedOK, s.changes = newRecord(), text, true, nil
+	s.mergeStored(rec)
+	s.dirty, s.sendCookie, s.deleteCookie = false, true, false
+	return nil
+}
+
+// Save writes the session now instead of when the response starts, for handlers
+// that stream. Later changes are saved again at the end of the request.
+func (s *Session) Save() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.flush()
+}
+
+// flush persists the session and puts its cookie in the response headers.
+func (s *Session) flush() error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(s.ctx), s.m.writeTimeout)
+	defer cancel()
+	err := s.persist(ctx)
+	if s.resp == nil {
+		return err
+	}
+	if s.resp.wroteHeader {
+		if s.sendCookie || s.deleteCookie {
+			s.sendCookie, s.deleteCookie = false, false
+			err = errors.Join(err, fmt.Errorf("%w: the session cookie changed after the response started", ErrHeadersWritten))
+		}
+		return err
+	}
+	if err != nil {
+		return err
+	}
+	s.writeCookie(s.resp.ResponseWriter.Header())
+	return nil
+}
+
+func (s *Session) writeCookie(h http.Header) {
+	var line string
+	switch {
+	case s.sendCookie && s.id != "":
+		line = s.m.cookie.setCookie(s.id, s.m.cookie.MaxAge)
+	case s.deleteCookie:
+		line = s.m.cookie.deleteCookie()
+	default:
+		return
+	}
+	s.sendCookie, s.deleteCookie = false, false
+	if s.cookieSent {
+		prefix := s.m.cookie.Name + "="
+		kept := h["Set-Cookie"][:0]
+		for _, v := range h["Set-Cookie"] {
+			if !strings.HasPrefix(v, prefix) {
+				kept = append(kept, v)
+			}
+		}
+		h["Set-Cookie"] = kept
+	}
+	h.Add("Set-Cookie", line)
+	s.cookieSent = true
+}
+
+const maxWriteAttempts = 100
+
+// persist writes the session's changes and removes destroyed records.
+func (s *Session) persist(ctx context.Context) error {
+	var errs []error
+	if s.dirty && s.id != "" && s.data != nil {
+		if err := s.write(ctx); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	for _, id := range s.toDestroy {
+		if id == s.id {
+			continue
+		}
+		if err := s.m.store.Delete(ctx, id); err != nil {
+			errs = append(errs, fmt.Errorf("%w: removing a session with driver %s: %w", ErrStorage, s.m.driverName, err))
+		}
+	}
+	s.toDestroy = s.toDestroy[:0]
+	return errors.Join(errs...)
+}
+
+func (s *Session) write(ctx context.Context) error {
+	if err := s.ensureLoaded(ctx); err != nil {
+		return err
+	}
+	for attempt := 1; ; attempt++ {
+		text, ttl, err := s.data.encode(s.m.nowMS())
+		if err != nil {
+			return err
+		}
+		if s.m.maxRecord > 0 && len(text) > s.m.maxRecord {
+			return fmt.Errorf("%w: the session record takes %d bytes, over the limit of %d", ErrTooLarge, len(text), s.m.maxRecord)
+		}
+		if len(s.data.keys) == 0 && !s.storedOK {
+			// Nothing to store and nothing stored: no record, and no cookie for it.
+			s.sendCookie = false
+			break
+		}
+		if s.m.swapper == nil {
+			if err := s.m.store.Set(ctx, s.id, text, ttl); err != nil {
+				return fmt.Errorf("%w: saving the session with driver %s: %w", ErrStorage, s.m.driverName, err)
+			}
+			s.stored, s.storedOK = text, true
+			break
+		}
+		ok, err := s.m.swapper.CompareAndSwap(ctx, s.id, s.stored, s.storedOK, text, ttl)
+		if err != nil {
+			return fmt.Errorf("%w: saving the session with driver %s: %w", ErrStorage, s.m.driverName, err)
+		}
+		if ok {
+			s.stored, s.storedOK = text, true
+			break
+		}
+		if attempt >= maxWriteAttempts {
+			return fmt.Errorf("%w: gave up after %d attempts", ErrConflict, attempt)
+		}
+		if attempt > 3 {
+			backoff := time.Duration(rand.Int64N(int64(attempt) * int64(100*time.Microsecond)))
+			select {
+			case <-ctx.Done():
+				return fmt.Errorf("%w: saving the session: %w", ErrStorage, ctx.Err())
+			case <-time.After(min(backoff, 5*time.Millisecond)):
+			}
+		}
+		if err := s.rebase(ctx); err != nil {
+			return err
+		}
+	}
+	s.dirty, s.changes = false, nil
+	return nil
+}
+
+// rebase rebuilds the local data from the record another writer just stored,
+// replaying this request's changes on top of it.
+func (s *Session) rebase(ctx context.Context) error {
+	text, ok, err := s.m.store.Get(ctx, s.id)
+	if err != nil {
+		return fmt.Errorf("%w: reading the session with driver %s: %w", ErrStorage, s.m.driverName, err)
+	}
+	fresh := newRecord()
+	if ok {
+		if fresh, err = decodeRecord(text); err != nil {
+			return fmt.Errorf("session with driver %s: %w", s.m.driverName, err)
+		}
+	} else if s.storedOK {
+		// The record was removed meanwhile (destroyed elsewhere, or expired): this
+		// request's changes start a new session rather than bring back the old ID.
+		s.id = NewID()
+		s.sendCookie = true
+	}
+	now := s.m.nowMS()
+	out := newRecord()
+	for _, k := range fresh.keys {
+		e := fresh.m[k]
+		if e.expired(now) {
+			continue
+		}
+		if c := s.changes[k]; c != nil {
+			if c.kind == changeDelete {
+				continue
+			}
+			if len(c.updates) == 0 {
+				out.set(k, s.data.m[k])
+				continue
+			}
+		}
+		out.set(k, e)
+	}
+	for _, k := range s.data.keys {
+		if c := s.changes[k]; c != nil && c.kind == changeSet && len(c.updates) == 0 {
+			out.set(k, s.data.m[k])
+		}
+	}
+	for _, k := range s.data.keys {
+		c := s.changes[k]
+		if c == nil || len(c.updates) == 0 {
+			continue
+		}
+		base := c.base
+		if c.fromStore {
+			base = nil
+			if e, ok := out.get(k); ok {
+				base = e
+			}
+		}
+		var v any
+		has := base != nil
+		if has {
+			v = base.data
+		}
+		for _, apply := range c.updates {
+			nv, err := apply(v, has)
+			if err != nil {
+				return err
+			}
+			v, has = nv, true
+		}
+		out.set(k, s.newEntry(v, c.opts))
+	}
+	s.data, s.stored, s.storedOK = out, text, ok
+	return nil
+}
+
+// logID identifies a session in logs without revealing its ID, which is a bearer secret.
+func logID(id string) string {
+	if id == "" {
+		return ""
+	}
+	h := sha256.Sum256([]byte(id))
+	return hex.EncodeToString(h[:6])
+}
