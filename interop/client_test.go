@@ -25,6 +25,13 @@ var uuidV4 = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-
 
 const cookieName = "astro-session"
 
+// noRedirect is an HTTP client that returns redirects instead of following them,
+// so that the cookies they set are seen.
+var noRedirect = &http.Client{
+	CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	Timeout:       30 * time.Second,
+}
+
 // browser keeps cookies the way a browser does for one host: both servers listen
 // on 127.0.0.1, so (ports not being part of a cookie's scope) they see the same
 // cookies. Secure cookies are kept and sent over plain HTTP here, which a browser
@@ -76,7 +83,7 @@ func (b *browser) try(method, url string, in any) (int, []byte) {
 	for k, v := range b.cookies {
 		req.AddCookie(&http.Cookie{Name: k, Value: v})
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := noRedirect.Do(req)
 	if err != nil {
 		b.t.Fatalf("%s %s: %v", method, url, err)
 	}
