@@ -12,19 +12,16 @@ import (
 	"time"
 )
 
-// OpenFunc opens a driver from the options of a configuration file (a JSON-like
-// map: strings, float64 or int numbers, booleans). It should read them with
-// NewOptions so that unknown or mistyped options are reported the same way by
-// every driver.
-type OpenFunc func(options map[string]any) (Driver, error)
-
 var (
 	registryMu sync.RWMutex
-	registry   = map[string]OpenFunc{}
+	registry   = map[string]func(map[string]any) (Driver, error){}
 )
 
 // Register makes a driver available under name to Open. Driver packages call it
-// from an init function. Register panics when name is empty, open is nil, or name
+// from an init function. open receives the options of a configuration file (a
+// JSON-like map: strings, float64 or int numbers, booleans, or nil when there
+// are none) and should read them with NewOptions, so that unknown and mistyped
+// options are reported the same way by every driver. Register panics when name is empty, open is nil, or name
 // is already registered: those are programming errors, as in database/sql.
 func Register(name string, open func(options map[string]any) (Driver, error)) {
 	registryMu.Lock()

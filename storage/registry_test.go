@@ -2,6 +2,8 @@ package storage_test
 
 import (
 	"errors"
+	"math"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -76,4 +78,37 @@ func TestOptions(t *testing.T) {
 			t.Errorf("Err() = %q, missing %q", err, want)
 		}
 	}
+}
+
+// FuzzOptions: the option getters never panic; Int64 returns a number exactly
+// when it is a whole number (a decimal string or an integral float64) and
+// otherwise reports an error wrapping ErrInvalidOption.
+func FuzzOptions(f *testing.F) {
+	for _, s := range []string{"", "1", "-1", "1.5", "90s", "1h30m", "true", "no", "9223372036854775808", " 42 "} {
+		f.Add(s, 1.5)
+	}
+	f.Fuzz(func(t *testing.T, s string, n float64) {
+		o := storage.NewOptions("fuzz", map[string]any{"v": s})
+		got := o.Int64("v", -7)
+		want, perr := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
+		if err := o.Err(); (err == nil) != (perr == nil) || (err == nil && got != want) || (err != nil && (got != -7 || !errors.Is(err, storage.ErrInvalidOption))) {
+			t.Fatalf("Int64(%q) = %d, %v", s, got, err)
+		}
+		o = storage.NewOptions("fuzz", map[string]any{"v": n})
+		got = o.Int64("v", -7)
+		whole := n == math.Trunc(n) && n >= -(1<<63) && n < 1<<63
+		if err := o.Err(); (err == nil) != whole || (whole && got != int64(n)) {
+			t.Fatalf("Int64(%v) = %d, %v", n, got, err)
+		}
+		for _, v := range []any{s, n} {
+			o := storage.NewOptions("fuzz", map[string]any{"v": v})
+			o.Duration("v", 0)
+			o.Bool("v", false)
+			o.String("v", "")
+			o.Int("v", 0)
+			if err := o.Err(); err != nil && !errors.Is(err, storage.ErrInvalidOption) {
+				t.Fatalf("Err() = %v", err)
+			}
+		}
+	})
 }

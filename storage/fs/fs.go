@@ -636,9 +636,6 @@ func (s *Store) write(k, value string, ttl time.Duration) error {
 		return s.remove(k)
 	}
 	p := s.path(k)
-	if st, err := os.Lstat(p); err == nil && st.IsDir() {
-		return fmt.Errorf("fs: cannot store %q: %s is a folder (it holds keys that begin with %q)", k, p, k+":")
-	}
 	dir := filepath.Dir(p)
 	tmp, err := os.CreateTemp(dir, tmpPrefix+"*")
 	if errors.Is(err, iofs.ErrNotExist) {
@@ -697,6 +694,9 @@ func (s *Store) write(k, value string, ttl time.Duration) error {
 			} else {
 				_ = s.removeSidecar(k)
 			}
+		}
+		if errors.Is(err, syscall.EISDIR) || errors.Is(err, syscall.ENOTEMPTY) || errors.Is(err, syscall.EEXIST) {
+			return fmt.Errorf("fs: cannot store %q: %s is a folder (it holds keys that begin with %q)", k, p, k+":")
 		}
 		return fmt.Errorf("fs: %w", err)
 	}

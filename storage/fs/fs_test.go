@@ -440,8 +440,7 @@ func casChild(t *testing.T, dir string) {
 	t.Log("child done")
 }
 
-// TestLockWaitCancelled: a call waiting for a lock held by another process
-// gives up when its context ends.
+// TestLockRecreated: lock files removed by another program are recreated.
 func TestLockRecreated(t *testing.T) {
 	ctx := context.Background()
 	s := newStore(t, fs.Options{NoSync: true})
@@ -464,13 +463,14 @@ func TestLockRecreated(t *testing.T) {
 	}
 }
 
+// TestLockWaitCancelled: a call waiting for a lock held by another process
+// gives up when its context ends.
 func TestLockWaitCancelled(t *testing.T) {
 	dir := t.TempDir()
 	a := newStore(t, fs.Options{Base: dir, NoSync: true})
 	b := newStore(t, fs.Options{Base: dir, NoSync: true})
 	ctx := context.Background()
-	// Hold the lock of "k" in store a by blocking inside a CompareAndSwap is not
-	// possible from outside, so take the flock directly, as another process would.
+	// Take every lock file's flock directly, as another process would.
 	if err := a.Set(ctx, "k", "v", 0); err != nil {
 		t.Fatal(err)
 	}

@@ -176,13 +176,14 @@ func (s *Store) begin(ctx context.Context, key string) (string, error) {
 	return k, nil
 }
 
-// live returns the unexpired entry of k, removing it if it has expired. Called locked.
-func (s *Store) live(k string, now int64) *entry {
+// live returns the unexpired entry of k, removing it if it has expired. Called
+// locked. The clock is read only for entries that expire.
+func (s *Store) live(k string) *entry {
 	e := s.m[k]
 	if e == nil {
 		return nil
 	}
-	if e.expires != 0 && e.expires <= now {
+	if e.expires != 0 && e.expires <= time.Now().UnixNano() {
 		s.remove(e)
 		return nil
 	}
@@ -196,7 +197,7 @@ func (s *Store) Get(ctx context.Context, key string) (string, bool, error) {
 		return "", false, err
 	}
 	defer s.mu.Unlock()
-	e := s.live(k, time.Now().UnixNano())
+	e := s.live(k)
 	if e == nil {
 		return "", false, nil
 	}
@@ -211,7 +212,7 @@ func (s *Store) Has(ctx context.Context, key string) (bool, error) {
 		return false, err
 	}
 	defer s.mu.Unlock()
-	e := s.live(k, time.Now().UnixNano())
+	e := s.live(k)
 	if e != nil {
 		s.touch(e)
 	}
@@ -225,11 +226,11 @@ func (s *Store) Set(ctx context.Context, key, value string, ttl time.Duration) e
 		return err
 	}
 	defer s.mu.Unlock()
-	return s.set(k, value, ttl, time.Now().UnixNano())
+	return s.set(k, value, ttl)
 }
 
 // set stores or deletes k. Called locked.
-func (s *Store) set(k, value string, ttl time.Duration, now int64) error {
+func (s *Store) set(k, value string, ttl time.Duration) error {
 	if value == "" {
 		if e := s.m[k]; e != nil {
 			s.remove(e)
@@ -242,7 +243,7 @@ func (s *Store) set(k, value string, ttl time.Duration, now int64) error {
 	}
 	var expires int64
 	if ttl > 0 {
-		expires = now + int64(ttl)
+		expires = time.Now().UnixNano() + int64(ttl)
 	}
 	e := s.m[k]
 	if e != nil {
@@ -293,12 +294,11 @@ func (s *Store) CompareAndSwap(ctx context.Context, key, old string, exists bool
 		return false, err
 	}
 	defer s.mu.Unlock()
-	now := time.Now().UnixNano()
-	e := s.live(k, now)
+	e := s.live(k)
 	if exists != (e != nil) || (exists && e.value != old) {
 		return false, nil
 	}
-	if err := s.set(k, value, ttl, now); err != nil {
+	if err := s.set(k, value, ttl); err != nil {
 		return false, err
 	}
 	return true, nil
