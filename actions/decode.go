@@ -13,8 +13,10 @@ import (
 	"net/http"
 	"net/url"
 	"reflect"
+	"sort"
 	"strconv"
 	"strings"
+	"unicode"
 )
 
 // Input says which request bodies an action accepts.
@@ -48,7 +50,8 @@ type decoder struct {
 	typ     reflect.Type // In
 	st      reflect.Type // the struct type In is or points to; nil when In is no struct
 	plan    *structPlan
-	formErr error // why form data cannot fill In; nil when it can
+	formErr error        // why form data cannot fill In; nil when it can
+	shadow  reflect.Type // struct of pointers to the fields, for one-pass JSON decoding; nil when unusable
 	accept  Input
 	limit   int64
 }
@@ -72,6 +75,7 @@ func newDecoder(t reflect.Type, accept Input, limit int64) (*decoder, error) {
 		return nil, err
 	}
 	d.plan = plan
+	d.shadow = shadowType(plan)
 	for _, f := range plan.fields {
 		if !formType(f.typ) {
 			d.formErr = fmt.Errorf("field %q of type %s cannot be read from form data", f.name, f.typ)
@@ -82,6 +86,43 @@ func newDecoder(t reflect.Type, accept Input, limit int64) (*decoder, error) {
 		}
 	}
 	return d, nil
+}
+
+// shadowType returns a struct type with one pointer field per input field,
+// tagged with the field's wire name (and the json "string" option when the
+// field has it), or nil when a name cannot be written as a tag.
+func shadowType(plan *structPlan) reflect.Type {
+	fields := make([]reflect.StructField, len(plan.fields))
+	for i, f := range plan.fields {
+		if !jsonTagName(f.name) {
+			return nil
+		}
+		tag := f.name
+		if f.stringOpt {
+			tag += ",string"
+		}
+		fields[i] = reflect.StructField{
+			Name: "F" + strconv.Itoa(i),
+			Type: reflect.PointerTo(f.typ),
+			Tag:  reflect.StructTag(`json:"` + tag + `"`),
+		}
+	}
+	return reflect.StructOf(fields)
+}
+
+// jsonTagName reports whether encoding/json accepts name as the name in a
+// json tag (letters, digits and the punctuation it allows), so the shadow
+// struct matches the same keys as the field-by-field decoding.
+func jsonTagName(name string) bool {
+	if name == "" || name == "-" {
+		return false
+	}
+	for _, c := range name {
+		if !unicode.IsLetter(c) && !unicode.IsDigit(c) && !strings.ContainsRune("!#$%&()*+-./:;<=>?@[]^_{|}~ ", c) {
+			return false
+		}
+	}
+	return true
 }
 
 // formType reports whether form values can fill a field of type t.
@@ -231,6 +272,23 @@ func (d *decoder) decodeJSON(body []byte, dst reflect.Value) error {
 		}
 		return nil
 	}
+	if d.shadow != nil {
+		// One pass into a struct of pointers: a nil pointer is a missing key.
+		sv := reflect.New(d.shadow)
+		if err := json.Unmarshal(body, sv.Interface()); err == nil {
+			v := d.target(dst)
+			sv = sv.Elem()
+			present := make([]bool, len(d.plan.fields))
+			for i, f := range d.plan.fields {
+				if p := sv.Field(i); !p.IsNil() {
+					v.FieldByIndex(f.index).Set(p.Elem())
+					present[i] = true
+				}
+			}
+			return d.finish(dst, present, nil)
+		}
+		// On an error, decode again field by field to report every problem.
+	}
 	var obj map[string]json.RawMessage
 	if err := json.Unmarshal(body, &obj); err != nil {
 		var te *json.UnmarshalTypeError
@@ -243,15 +301,24 @@ func (d *decoder) decodeJSON(body []byte, dst reflect.Value) error {
 		return d.finish(dst, nil, nil)
 	}
 	v := d.target(dst)
-	present := map[int]bool{}
+	present := make([]bool, len(d.plan.fields))
 	var issues []Issue
-	for key, raw := range obj {
+	keys := make([]string, 0, len(obj))
+	for key := range obj {
+		keys = append(keys, key)
+	}
+	sort.Strings(keys) // a deterministic choice among keys that differ only in case
+	for _, key := range keys {
+		raw := obj[key]
 		i, ok := d.plan.byName[key]
 		if !ok {
 			i, ok = d.foldName(key)
 		}
 		if !ok || string(bytes.TrimSpace(raw)) == "null" {
 			continue // unknown keys are stripped, as a zod object does
+		}
+		if present[i] && d.plan.fields[i].name != key {
+			continue // the exact key, or an earlier variant, won
 		}
 		f := d.plan.fields[i]
 		fv := v.FieldByIndex(f.index)
@@ -331,7 +398,7 @@ func typeWord(t reflect.Type) string {
 // value counts as absent, as in Astro's form handling.
 func (d *decoder) decodeForm(vals url.Values, files map[string][]*multipart.FileHeader, dst reflect.Value) error {
 	v := d.target(dst)
-	present := map[int]bool{}
+	present := make([]bool, len(d.plan.fields))
 	var issues []Issue
 	for i, f := range d.plan.fields {
 		fv := v.FieldByIndex(f.index)
@@ -449,15 +516,18 @@ func setScalar(v reflect.Value, s string, path []any) *Issue {
 }
 
 // finish validates the decoded input; issues from decoding come first.
-func (d *decoder) finish(dst reflect.Value, present map[int]bool, issues []Issue) error {
+func (d *decoder) finish(dst reflect.Value, present []bool, issues []Issue) error {
 	if d.st == nil {
 		return nil
 	}
 	v := d.target(dst)
 	if present == nil {
-		present = map[int]bool{}
+		present = make([]bool, len(d.plan.fields))
 	}
-	failed := map[string]bool{}
+	var failed map[string]bool
+	if len(issues) > 0 {
+		failed = map[string]bool{}
+	}
 	for _, is := range issues {
 		if len(is.Path) > 0 {
 			failed[fmt.Sprint(is.Path[0])] = true

@@ -119,3 +119,42 @@ func FuzzDecodeForm(f *testing.F) {
 		checkResponse(t, w)
 	})
 }
+
+// The one-pass JSON decoding and the field-by-field decoding it falls back to
+// on errors agree on every input without keys that differ only in case.
+func FuzzJSONPathsAgree(f *testing.F) {
+	for _, s := range []string{
+		`{"productId":"p1","quantity":3}`,
+		`{"productId":"p1","quantity":3,"price":1.5,"tags":["a"],"theme":"dark","on":true}`,
+		`{"productId":null,"quantity":5,"price":null}`,
+		`{"productId":"p","quantity":2,"extra":{"a":[1,2]}}`,
+		`{"productId":"p","quantity":0}`, `{}`, `null`,
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, body string) {
+		var keys map[string]json.RawMessage
+		if json.Unmarshal([]byte(body), &keys) == nil {
+			seen := map[string]bool{}
+			for k := range keys {
+				if seen[strings.ToLower(k)] {
+					t.Skip("keys that differ only in case")
+				}
+				seen[strings.ToLower(k)] = true
+			}
+		}
+		fast := fuzzAction(t, JSONOrForm)
+		slow := fuzzAction(t, JSONOrForm)
+		slow.dec.shadow = nil
+		var got [2]*httptest.ResponseRecorder
+		for i, a := range []*Action[fuzzInput, int]{fast, slow} {
+			r := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(body))
+			r.Header.Set("Content-Type", "application/json")
+			got[i] = httptest.NewRecorder()
+			a.ServeHTTP(got[i], r)
+		}
+		if got[0].Code != got[1].Code || got[0].Body.String() != got[1].Body.String() {
+			t.Fatalf("one pass: %d %s\nfield by field: %d %s", got[0].Code, got[0].Body, got[1].Code, got[1].Body)
+		}
+	})
+}

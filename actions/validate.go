@@ -36,6 +36,8 @@ type fieldPlan struct {
 	typ      reflect.Type
 	rules    []rule
 	required bool
+	// stringOpt is set when the json tag has the ",string" option.
+	stringOpt bool
 }
 
 type structPlan struct {
@@ -85,6 +87,12 @@ func collectFields(t reflect.Type, prefix []int, p *structPlan, seen map[reflect
 			return fmt.Errorf("field %s: %w", f.Name, err)
 		}
 		fp := fieldPlan{index: index, name: name, typ: f.Type, rules: rules}
+		if tag, ok := f.Tag.Lookup("json"); ok {
+			_, opts, _ := strings.Cut(tag, ",")
+			for _, o := range strings.Split(opts, ",") {
+				fp.stringOpt = fp.stringOpt || o == "string"
+			}
+		}
 		for _, r := range rules {
 			if r.name == "required" {
 				fp.required = true
@@ -221,7 +229,7 @@ func fmtNum(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
 
 // validateStruct checks the rules of every field of v (a struct). present says
 // which top-level fields were in the input; nil means "non-zero".
-func validateStruct(v reflect.Value, plan *structPlan, present map[int]bool, path []any, issues []Issue) []Issue {
+func validateStruct(v reflect.Value, plan *structPlan, present []bool, path []any, issues []Issue) []Issue {
 	for i, f := range plan.fields {
 		fv := v.FieldByIndex(f.index)
 		var isPresent bool
