@@ -13,7 +13,7 @@ var (
 	// ErrNotSerializable reports a value given to Set that devalue cannot store
 	// (a func, a channel, a complex number, ...). It wraps devalue's error, which names the path.
 	ErrNotSerializable = errors.New("session: value cannot be serialized")
-	// ErrInvalidKey reports an empty session key.
+	// ErrInvalidKey reports an empty session key, or the reserved MetaKey.
 	ErrInvalidKey = errors.New("session: the session key was not provided")
 	// ErrCorruptRecord reports a stored record that is not a devalue Map of entries.
 	// The session is destroyed when it is found, as Astro does.
@@ -33,6 +33,13 @@ var (
 	// ErrTooLarge reports a session record over Config.MaxRecordSize.
 	ErrTooLarge = errors.New("session: session data too large")
 )
+
+func keyError(key string) error {
+	if key == "" {
+		return ErrInvalidKey
+	}
+	return fmt.Errorf("%w: %q is reserved", ErrInvalidKey, key)
+}
 
 func configError(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", ErrInvalidConfig, fmt.Sprintf(format, args...))

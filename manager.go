@@ -50,6 +50,13 @@ type Config struct {
 	// stores an expiry of now+TTL unless it passes its own WithTTL. Zero means
 	// entries do not expire.
 	TTL time.Duration
+	// IdleTimeout ends a session that has seen no request for this long. The
+	// session records when it was last seen at most once per tenth of the timeout,
+	// and the cookie's Max-Age follows. Zero disables it.
+	IdleTimeout time.Duration
+	// AbsoluteTimeout ends a session this long after it was created (or last
+	// regenerated), however active it is. Zero disables it.
+	AbsoluteTimeout time.Duration
 	// MaxRecordSize limits the size in bytes of a stored session record; a Set
 	// that would exceed it fails with ErrTooLarge. Default 1 MiB; negative disables the limit.
 	MaxRecordSize int
@@ -71,6 +78,8 @@ type Manager struct {
 	ownsStore    bool
 	cookie       CookieConfig
 	ttl          time.Duration
+	idle         time.Duration
+	absolute     time.Duration
 	maxRecord    int
 	writeTimeout time.Duration
 	log          *slog.Logger
@@ -83,6 +92,8 @@ func New(cfg Config) (*Manager, error) {
 	m := &Manager{
 		cookie:       cfg.Cookie,
 		ttl:          cfg.TTL,
+		idle:         cfg.IdleTimeout,
+		absolute:     cfg.AbsoluteTimeout,
 		maxRecord:    cfg.MaxRecordSize,
 		writeTimeout: cfg.WriteTimeout,
 		log:          cfg.Logger,
@@ -91,8 +102,8 @@ func New(cfg Config) (*Manager, error) {
 	if err := m.cookie.normalize(); err != nil {
 		return nil, err
 	}
-	if m.ttl < 0 {
-		return nil, configError("TTL must not be negative, got %v", m.ttl)
+	if m.ttl < 0 || m.idle < 0 || m.absolute < 0 {
+		return nil, configError("TTL, IdleTimeout and AbsoluteTimeout must not be negative")
 	}
 	if m.maxRecord == 0 {
 		m.maxRecord = 1 << 20

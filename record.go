@@ -45,6 +45,7 @@ func (e *entry) expired(nowMS float64) bool { return e.hasExp && e.expires < now
 type record struct {
 	keys []string
 	m    map[string]*entry
+	meta *meta // the MetaKey entry, kept apart from the user's keys
 }
 
 func newRecord() *record { return &record{m: make(map[string]*entry)} }
@@ -95,6 +96,11 @@ func decodeRecord(text string) (*record, error) {
 		if !ok {
 			return nil, fmt.Errorf("%w: the entry %q is a %s, not an object", ErrCorruptRecord, k, typeName(me.Value))
 		}
+		if k == MetaKey {
+			d, _ := obj.Get("data")
+			r.meta = decodeMeta(d)
+			continue
+		}
 		e := &entry{raw: obj}
 		e.data, _ = obj.Get("data")
 		if x, ok := obj.Get("expires"); ok {
@@ -139,12 +145,18 @@ func (r *record) encode(nowMS float64) (string, time.Duration, error) {
 		}
 		mp.Set(k, obj)
 	}
+	if r.meta != nil {
+		obj := devalue.NewObject()
+		obj.Set("data", r.meta.value())
+		obj.Set("expires", devalue.Undefined{})
+		mp.Set(MetaKey, obj)
+	}
 	text, err := astroCodec.Stringify(mp)
 	if err != nil {
 		return "", 0, fmt.Errorf("%w: %w", ErrNotSerializable, err)
 	}
 	var ttl time.Duration
-	if allExpire && mp.Len() > 0 {
+	if allExpire && len(r.keys) > 0 && last > nowMS {
 		ttl = time.Duration((last-nowMS)*float64(time.Millisecond)) + time.Second
 	}
 	return text, ttl, nil

@@ -38,6 +38,9 @@ type Session struct {
 	changes   map[string]*change
 	toDestroy []string // IDs whose records are removed when the session is saved
 
+	indexAdd    bool          // add the ID to its user's index when saved
+	indexRemove []indexChange // IDs to remove from user indexes when saved
+
 	sendCookie   bool // the ID cookie must be (re)sent
 	deleteCookie bool // the cookie must be removed
 	cookieSent   bool // a Set-Cookie for this session is already in the response headers
@@ -114,6 +117,18 @@ func (s *Session) ensureLoaded(ctx context.Context) error {
 		return nil
 	}
 	rec, err := decodeRecord(text)
+	if err == nil && s.m.expiredMeta(rec.meta, s.m.nowMS()) {
+		// Past its idle timeout or absolute lifetime: answered like an unknown ID.
+		s.toDestroy = append(s.toDestroy, s.id)
+		if rec.meta.user != "" {
+			s.indexRemove = append(s.indexRemove, indexChange{user: rec.meta.user, id: s.id})
+		}
+		s.id, s.idFromCookie, s.partial = NewID(), false, false
+		if s.data != nil && len(s.data.keys) > 0 {
+			s.sendCookie = true
+		}
+		return nil
+	}
 	if err != nil {
 		s.destroyLocked()
 		s.m.log.Error("session: destroyed a session whose stored record could not be parsed",
@@ -122,6 +137,9 @@ func (s *Session) ensureLoaded(ctx context.Context) error {
 	}
 	s.mergeStored(rec)
 	s.stored, s.storedOK, s.idFromCookie, s.partial = text, true, false, false
+	if s.m.refreshDue(s.data.meta, s.m.nowMS()) {
+		s.dirty, s.sendCookie = true, true // slide the idle timeout and the cookie with it
+	}
 	return nil
 }
 
@@ -130,6 +148,9 @@ func (s *Session) ensureLoaded(ctx context.Context) error {
 func (s *Session) mergeStored(rec *record) {
 	if s.data == nil {
 		s.data = newRecord()
+	}
+	if s.data.meta == nil {
+		s.data.meta = rec.meta
 	}
 	now := s.m.nowMS()
 	for _, k := range rec.keys {
@@ -208,8 +229,8 @@ func (s *Session) Keys() ([]string, error) {
 // (a func, a channel, ...) is rejected with ErrNotSerializable naming the path.
 // Set does not read the store; the first Set of a request sends the cookie.
 func (s *Session) Set(key string, value any, opts ...SetOption) error {
-	if key == "" {
-		return ErrInvalidKey
+	if key == "" || key == MetaKey {
+		return keyError(key)
 	}
 	v, err := devalue.ValueOf(value)
 	if err != nil {
@@ -271,6 +292,9 @@ func (s *Session) setChange(key string, c *change) {
 
 // Delete removes key. Like Set it does not read the store.
 func (s *Session) Delete(key string) {
+	if key == MetaKey {
+		return
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.begin()
@@ -295,8 +319,8 @@ func (s *Session) Flash(key string) (any, error) {
 
 // update is the untyped core of Update.
 func (s *Session) update(key string, apply func(old any, ok bool) (any, error), o SetOption) error {
-	if key == "" {
-		return ErrInvalidKey
+	if key == "" || key == MetaKey {
+		return keyError(key)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -346,11 +370,21 @@ func (s *Session) Regenerate() error {
 	if err := s.ensureLoaded(s.ctx); err != nil {
 		return err
 	}
+	if s.resp != nil && s.resp.wroteHeader {
+		return fmt.Errorf("%w: the regenerated session's cookie can no longer be sent", ErrHeadersWritten)
+	}
 	if s.id != "" && s.storedOK {
 		s.toDestroy = append(s.toDestroy, s.id)
 	}
-	if s.resp != nil && s.resp.wroteHeader {
-		return fmt.Errorf("%w: the regenerated session's cookie can no longer be sent", ErrHeadersWritten)
+	if s.data != nil && s.data.meta != nil {
+		md := s.data.meta
+		if md.user != "" {
+			if s.storedOK {
+				s.indexRemove = append(s.indexRemove, indexChange{user: md.user, id: s.id})
+			}
+			s.indexAdd = true
+		}
+		md.created = s.m.nowMS()
 	}
 	s.id, s.idFromCookie, s.partial = NewID(), false, false
 	s.stored, s.storedOK = "", false
@@ -378,7 +412,11 @@ func (s *Session) Destroy() error {
 func (s *Session) destroyLocked() {
 	if s.id != "" && (s.storedOK || s.idFromCookie) {
 		s.toDestroy = append(s.toDestroy, s.id)
+		if s.data != nil && s.data.meta != nil && s.data.meta.user != "" {
+			s.indexRemove = append(s.indexRemove, indexChange{user: s.data.meta.user, id: s.id})
+		}
 	}
+	s.indexAdd = false
 	s.id, s.idFromCookie = "", false
 	s.data, s.partial, s.stored, s.storedOK, s.changes = nil, false, "", false, nil
 	s.dirty, s.sendCookie, s.deleteCookie = false, false, true
@@ -447,7 +485,7 @@ func (s *Session) writeCookie(h http.Header) {
 	var line string
 	switch {
 	case s.sendCookie && s.id != "":
-		line = s.m.cookie.setCookie(s.id, s.m.cookie.MaxAge)
+		line = s.m.cookie.setCookie(s.id, s.cookieMaxAge())
 	case s.deleteCookie:
 		line = s.m.cookie.deleteCookie()
 	default:
@@ -487,6 +525,11 @@ func (s *Session) persist(ctx context.Context) error {
 		}
 	}
 	s.toDestroy = s.toDestroy[:0]
+	if len(errs) == 0 {
+		if err := s.saveUserIndex(ctx); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	return errors.Join(errs...)
 }
 
@@ -495,14 +538,24 @@ func (s *Session) write(ctx context.Context) error {
 		return err
 	}
 	for attempt := 1; ; attempt++ {
-		text, ttl, err := s.data.encode(s.m.nowMS())
+		now := s.m.nowMS()
+		if s.m.timeouts() || s.data.meta != nil {
+			if s.data.meta == nil {
+				s.data.meta = &meta{created: now}
+			}
+			s.data.meta.seen = now
+		}
+		text, ttl, err := s.data.encode(now)
 		if err != nil {
 			return err
 		}
 		if s.m.maxRecord > 0 && len(text) > s.m.maxRecord {
 			return fmt.Errorf("%w: the session record takes %d bytes, over the limit of %d", ErrTooLarge, len(text), s.m.maxRecord)
 		}
-		if len(s.data.keys) == 0 && !s.storedOK {
+		if left := s.m.lifetimeLeft(s.data.meta, now); left > 0 && (ttl == 0 || left < ttl) {
+			ttl = left
+		}
+		if len(s.data.keys) == 0 && !s.storedOK && (s.data.meta == nil || s.data.meta.user == "") {
 			// Nothing to store and nothing stored: no record, and no cookie for it.
 			s.sendCookie = false
 			break
@@ -608,8 +661,41 @@ func (s *Session) rebase(ctx context.Context) error {
 		}
 		out.set(k, s.newEntry(v, c.opts))
 	}
+	out.meta = s.data.meta
+	if out.meta == nil {
+		out.meta = fresh.meta
+	}
 	s.data, s.stored, s.storedOK = out, text, ok
 	return nil
+}
+
+// saveUserIndex applies the user index changes of this request.
+func (s *Session) saveUserIndex(ctx context.Context) error {
+	if !s.indexAdd && len(s.indexRemove) == 0 {
+		return nil
+	}
+	var errs []error
+	user := ""
+	if s.indexAdd && s.id != "" && s.data != nil && s.data.meta != nil {
+		user = s.data.meta.user
+	}
+	byUser := map[string][]string{}
+	for _, c := range s.indexRemove {
+		byUser[c.user] = append(byUser[c.user], c.id)
+	}
+	if user != "" {
+		if err := s.m.updateUserIndex(ctx, user, s.id, byUser[user]); err != nil {
+			errs = append(errs, err)
+		}
+		delete(byUser, user)
+	}
+	for u, ids := range byUser {
+		if err := s.m.updateUserIndex(ctx, u, "", ids); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	s.indexAdd, s.indexRemove = false, nil
+	return errors.Join(errs...)
 }
 
 // logID identifies a session in logs without revealing its ID, which is a bearer secret.
