@@ -203,7 +203,11 @@ func (a *Action[In, Out]) Handle(r *http.Request) (Out, error) {
 
 // run calls the handler after input validation, normalizing its error.
 func (a *Action[In, Out]) run(ctx context.Context, in In) (Out, error) {
-	if v, ok := any(in).(interface{ Validate() error }); ok {
+	v, ok := any(in).(interface{ Validate() error })
+	if !ok {
+		v, ok = any(&in).(interface{ Validate() error })
+	}
+	if ok {
 		if err := v.Validate(); err != nil {
 			var zero Out
 			var ae *Error
@@ -269,12 +273,6 @@ func (a *Action[In, Out]) log() *slog.Logger {
 		return a.logger
 	}
 	return slog.Default()
-}
-
-// WriteError sends err as an action error response: an [*Error] as it is, any
-// other error as INTERNAL_SERVER_ERROR with a generic message.
-func WriteError(w http.ResponseWriter, err error) {
-	writeError(w, nil, nil, "", err)
 }
 
 func writeError(w http.ResponseWriter, r *http.Request, logger *slog.Logger, name string, err error) {

@@ -548,3 +548,26 @@ func TestDevalueOutput(t *testing.T) {
 		t.Fatalf("%d %q %s", w.Code, w.Header().Get("Content-Type"), w.Body)
 	}
 }
+
+type ptrValidated struct {
+	A int `json:"a"`
+}
+
+func (p *ptrValidated) Validate() error {
+	if p.A%2 != 0 {
+		return errors.New("a must be even")
+	}
+	return nil
+}
+
+// Validate methods with pointer receivers count too; a plain error becomes BAD_REQUEST.
+func TestValidatePointerReceiver(t *testing.T) {
+	a := Define("v", func(ctx context.Context, in ptrValidated) (int, error) { return in.A, nil })
+	if w := post(t, a, "/", "application/json", `{"a":2}`); w.Code != 200 {
+		t.Fatalf("%d %s", w.Code, w.Body)
+	}
+	w := post(t, a, "/", "application/json", `{"a":3}`)
+	if e := decodeErr(t, w); w.Code != 400 || e.Code != "BAD_REQUEST" || e.Message != "a must be even" {
+		t.Fatalf("%d %+v", w.Code, e)
+	}
+}
