@@ -86,10 +86,17 @@ func clearAfter(t *testing.T, cfg config) {
 	})
 }
 
-// startShop serves the shop from an httptest.Server with plain-HTTP cookies.
+// startShop serves the shop from an httptest.Server with plain-HTTP cookies
+// (Go's cookie jar does not send Secure cookies over http://).
 func startShop(t *testing.T, cfg config) (*shop, *httptest.Server) {
 	t.Helper()
 	cfg.Insecure = true
+	return serveShop(t, cfg)
+}
+
+// serveShop serves the shop configured by cfg from an httptest.Server.
+func serveShop(t *testing.T, cfg config) (*shop, *httptest.Server) {
+	t.Helper()
 	cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	s, err := newShop(cfg)
 	if err != nil {

@@ -3,7 +3,8 @@
 //
 //   node browser.mjs <base URL> <screenshot folder>
 //
-// CHROMIUM names the browser binary (default /usr/bin/chromium). Each step is
+// CHROMIUM names the browser binary (default /usr/bin/chromium); EXPECT_SECURE
+// (true or false) is the Secure flag the session cookie must have. Each step is
 // printed on its own line; any failure exits with status 1.
 import { chromium } from "playwright-core";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -48,6 +49,13 @@ try {
   let welcome = (await page.textContent("#welcome")).trim();
   expect(welcome === "Welcome back, alice. You have 0 items in your cart.", "welcome text: " + welcome);
   step("logged in: " + welcome);
+  const sc = (await context.cookies(base)).find((c) => c.name === "astro-session");
+  expect(sc && /^[0-9a-f-]{36}$/.test(sc.value), "a session cookie holding a UUID: " + JSON.stringify(sc));
+  expect(sc.httpOnly && sc.sameSite === "Lax" && sc.path === "/", "cookie flags: " + JSON.stringify(sc));
+  if (process.env.EXPECT_SECURE) {
+    expect(String(sc.secure) === process.env.EXPECT_SECURE, "cookie Secure flag " + sc.secure + ", want " + process.env.EXPECT_SECURE);
+  }
+  step("session cookie: HttpOnly, SameSite=Lax, Secure=" + sc.secure);
 
   await page.goto(base + "/cart");
   expect((await page.textContent("#cart-title")).trim() === "Cart for alice", "cart title");
