@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"log"
 	"log/slog"
 	"net"
 	"net/http"
@@ -129,7 +130,10 @@ type app struct {
 	srv  *httptest.Server
 	mux  *http.ServeMux
 	logs *logBuffer
-	hc   *http.Client
+	// httpLog receives the HTTP server's own log: recovered handler panics.
+	httpLog *logBuffer
+	hc      *http.Client
+	closed  sync.Once
 }
 
 // newApp serves mux behind the session middleware on d. cfg.Storage and
@@ -137,7 +141,7 @@ type app struct {
 // client keeps it.
 func newApp(t *testing.T, d storage.Driver, cfg session.Config) *app {
 	t.Helper()
-	a := &app{t: t, mux: http.NewServeMux(), logs: &logBuffer{}}
+	a := &app{t: t, mux: http.NewServeMux(), logs: &logBuffer{}, httpLog: &logBuffer{}}
 	cfg.Storage = d
 	cfg.Logger = a.logs.logger()
 	cfg.Cookie.Insecure = true
@@ -146,7 +150,9 @@ func newApp(t *testing.T, d storage.Driver, cfg session.Config) *app {
 		t.Fatal(err)
 	}
 	a.mgr = mgr
-	a.srv = httptest.NewServer(mgr.Middleware(a.mux))
+	a.srv = httptest.NewUnstartedServer(mgr.Middleware(a.mux))
+	a.srv.Config.ErrorLog = log.New(a.httpLog, "", 0)
+	a.srv.Start()
 	a.hc = &http.Client{
 		Timeout:       30 * time.Second,
 		Transport:     &http.Transport{MaxIdleConnsPerHost: 64},
@@ -156,10 +162,16 @@ func newApp(t *testing.T, d storage.Driver, cfg session.Config) *app {
 	return a
 }
 
+// close stops the server and the Manager; it may be called more than once.
 func (a *app) close() {
-	a.srv.Close()
-	a.hc.CloseIdleConnections()
-	a.mgr.Close()
+	a.closed.Do(func() {
+		a.srv.Close()
+		a.hc.CloseIdleConnections()
+		a.mgr.Close()
+		if strings.Contains(a.httpLog.String(), "panic") {
+			a.t.Errorf("a handler panicked:\n%s", a.httpLog.String())
+		}
+	})
 }
 
 // reply is a finished response.
@@ -261,3 +273,17 @@ func waitFor(t *testing.T, what string, within time.Duration, ok func() bool) {
 }
 
 var _ = fmt.Sprintf
+
+// linesWith returns the lines of text that contain s (at most three).
+func linesWith(text, s string) string {
+	var out []string
+	for _, l := range strings.Split(text, "\n") {
+		if strings.Contains(l, s) {
+			out = append(out, l)
+			if len(out) == 3 {
+				break
+			}
+		}
+	}
+	return strings.Join(out, "\n")
+}
