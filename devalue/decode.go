@@ -232,8 +232,12 @@ func (d *valueDecoder) decode(v any, dst reflect.Value, depth int) error {
 			return nil
 		}
 	case reflect.String:
-		if s, ok := v.(string); ok {
-			dst.SetString(s)
+		switch x := v.(type) {
+		case string:
+			dst.SetString(x)
+			return nil
+		case *URL:
+			dst.SetString(x.Href)
 			return nil
 		}
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
@@ -396,7 +400,8 @@ func (d *valueDecoder) mapValue(v any, dst reflect.Value, depth int) error {
 		kt := t.Key()
 		m := reflect.MakeMapWithSize(t, x.Len())
 		d.memo[key] = m
-		for i, k := range x.keys {
+		for i := range x.m {
+			k := x.m[i].key
 			kv := reflect.New(kt).Elem()
 			switch kt.Kind() {
 			case reflect.String:
@@ -419,7 +424,7 @@ func (d *valueDecoder) mapValue(v any, dst reflect.Value, depth int) error {
 				}
 			}
 			ev := reflect.New(t.Elem()).Elem()
-			if err := d.decode(x.vals[i], ev, depth+1); err != nil {
+			if err := d.decode(x.m[i].val, ev, depth+1); err != nil {
 				return withPath(err, pathKey(k))
 			}
 			m.SetMapIndex(kv, ev)
@@ -511,8 +516,8 @@ func (d *valueDecoder) structValue(v any, dst reflect.Value, depth int) error {
 	}
 	switch x := v.(type) {
 	case *Object:
-		for i, k := range x.keys {
-			if err := set(k, x.vals[i]); err != nil {
+		for i := range x.m {
+			if err := set(x.m[i].key, x.m[i].val); err != nil {
 				return err
 			}
 		}

@@ -523,9 +523,9 @@ func (c *converter) fill(m any, d int) error {
 	var err error
 	switch x := m.(type) {
 	case *Object:
-		for i, v := range x.vals {
-			if x.vals[i], err = c.conv(v, d); err != nil {
-				return withPath(err, pathKey(x.keys[i]))
+		for i := range x.m {
+			if x.m[i].val, err = c.conv(x.m[i].val, d); err != nil {
+				return withPath(err, pathKey(x.m[i].key))
 			}
 		}
 	case *Array:
@@ -616,7 +616,7 @@ func isModelPointer(v any) bool {
 func shallowCopy(v any) any {
 	switch x := v.(type) {
 	case *Object:
-		o := &Object{NullProto: x.NullProto, keys: slices.Clone(x.keys), vals: slices.Clone(x.vals), nIndexes: x.nIndexes}
+		o := &Object{NullProto: x.NullProto, m: slices.Clone(x.m), nIndexes: x.nIndexes}
 		if x.idx != nil {
 			o.idx = make(map[string]int, len(x.idx))
 			for k, i := range x.idx {

@@ -27,10 +27,15 @@ type Object struct {
 	// NullProto is true for an object without prototype (Object.create(null)).
 	NullProto bool
 
-	keys     []string
-	vals     []any
+	m        []member
 	idx      map[string]int // built once the object grows beyond smallSize
 	nIndexes int            // how many keys are array indices
+}
+
+// member is one key and value of an Object.
+type member struct {
+	key string
+	val any
 }
 
 const smallSize = 8
@@ -40,7 +45,7 @@ func NewObject() *Object { return &Object{} }
 
 // newObjectCap returns an empty object with room for n members.
 func newObjectCap(n int) *Object {
-	return &Object{keys: make([]string, 0, n), vals: make([]any, 0, n)}
+	return &Object{m: make([]member, 0, n)}
 }
 
 func (o *Object) find(key string) int {
@@ -50,8 +55,8 @@ func (o *Object) find(key string) int {
 		}
 		return -1
 	}
-	for i, k := range o.keys {
-		if k == key {
+	for i := range o.m {
+		if o.m[i].key == key {
 			return i
 		}
 	}
@@ -61,7 +66,7 @@ func (o *Object) find(key string) int {
 // Get returns the value of key and whether the object has it.
 func (o *Object) Get(key string) (any, bool) {
 	if i := o.find(key); i >= 0 {
-		return o.vals[i], true
+		return o.m[i].val, true
 	}
 	return nil, false
 }
@@ -69,20 +74,19 @@ func (o *Object) Get(key string) (any, bool) {
 // Set sets key to v. A new key is appended; an existing key keeps its position.
 func (o *Object) Set(key string, v any) {
 	if i := o.find(key); i >= 0 {
-		o.vals[i] = v
+		o.m[i].val = v
 		return
 	}
-	o.keys = append(o.keys, key)
-	o.vals = append(o.vals, v)
+	o.m = append(o.m, member{key, v})
 	if isArrayIndex(key) {
 		o.nIndexes++
 	}
 	if o.idx != nil {
-		o.idx[key] = len(o.keys) - 1
-	} else if len(o.keys) > smallSize {
-		o.idx = make(map[string]int, len(o.keys)*2)
-		for i, k := range o.keys {
-			o.idx[k] = i
+		o.idx[key] = len(o.m) - 1
+	} else if len(o.m) > smallSize {
+		o.idx = make(map[string]int, len(o.m)*2)
+		for i := range o.m {
+			o.idx[o.m[i].key] = i
 		}
 	}
 }
@@ -96,18 +100,17 @@ func (o *Object) Delete(key string) {
 	if isArrayIndex(key) {
 		o.nIndexes--
 	}
-	o.keys = append(o.keys[:i], o.keys[i+1:]...)
-	o.vals = append(o.vals[:i], o.vals[i+1:]...)
+	o.m = append(o.m[:i], o.m[i+1:]...)
 	if o.idx != nil {
 		delete(o.idx, key)
-		for j := i; j < len(o.keys); j++ {
-			o.idx[o.keys[j]] = j
+		for j := i; j < len(o.m); j++ {
+			o.idx[o.m[j].key] = j
 		}
 	}
 }
 
 // Len returns the number of members.
-func (o *Object) Len() int { return len(o.keys) }
+func (o *Object) Len() int { return len(o.m) }
 
 // Keys returns the keys in JavaScript own-key order (array-index keys first,
 // ascending, then the other keys in insertion order).
@@ -115,15 +118,14 @@ func (o *Object) Keys() []string {
 	order := o.order()
 	out := make([]string, len(order))
 	for i, j := range order {
-		out[i] = o.keys[j]
+		out[i] = o.m[j].key
 	}
 	return out
 }
 
-// order returns the positions of the members in JavaScript own-key order, or
-// nil when that is insertion order.
+// order returns the positions of the members in JavaScript own-key order.
 func (o *Object) order() []int {
-	n := len(o.keys)
+	n := len(o.m)
 	if o.nIndexes == 0 {
 		out := make([]int, n)
 		for i := range out {
@@ -132,20 +134,20 @@ func (o *Object) order() []int {
 		return out
 	}
 	out := make([]int, 0, n)
-	for i, k := range o.keys {
-		if isArrayIndex(k) {
+	for i := range o.m {
+		if isArrayIndex(o.m[i].key) {
 			out = append(out, i)
 		}
 	}
 	sort.SliceStable(out, func(a, b int) bool {
-		ka, kb := o.keys[out[a]], o.keys[out[b]]
+		ka, kb := o.m[out[a]].key, o.m[out[b]].key
 		if len(ka) != len(kb) {
 			return len(ka) < len(kb)
 		}
 		return ka < kb
 	})
-	for i, k := range o.keys {
-		if !isArrayIndex(k) {
+	for i := range o.m {
+		if !isArrayIndex(o.m[i].key) {
 			out = append(out, i)
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"math/big"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -86,6 +87,10 @@ type decoder struct {
 	reviving map[int]bool
 	opts     *Options
 	maxDepth int
+	nMembers int // members of all objects
+	nObjects int
+	memArena []member
+	objArena []Object
 }
 
 const (
@@ -103,8 +108,12 @@ func (o Options) Parse(text string) (any, error) {
 	if len(text) > math.MaxInt32-1 {
 		return nil, invalid("text too large")
 	}
-	d := &decoder{text: text, opts: &o, maxDepth: o.maxDepth()}
-	d.toks = make([]tok, 0, len(text)/5+4)
+	d := decoderPool.Get().(*decoder)
+	defer d.release()
+	d.text, d.opts, d.maxDepth = text, &o, o.maxDepth()
+	if cap(d.toks) < len(text)/6+4 {
+		d.toks = make([]tok, 0, len(text)/6+4)
+	}
 	p, err := d.scanTop()
 	if err != nil {
 		return nil, err
@@ -127,9 +136,49 @@ func (o Options) Parse(text string) (any, error) {
 		return nil, errInvalidInput
 	}
 	n := len(d.slots)
-	d.hydrated = make([]any, n)
-	d.state = make([]uint8, n)
+	if cap(d.hydrated) < n {
+		d.hydrated = make([]any, n)
+		d.state = make([]uint8, n)
+	}
+	d.hydrated, d.state = d.hydrated[:n], d.state[:n]
+	d.memArena = make([]member, d.nMembers)
+	d.objArena = make([]Object, d.nObjects)
 	return d.hydrate(0, 0)
+}
+
+var decoderPool = sync.Pool{New: func() any { return new(decoder) }}
+
+// release returns the decoder to the pool, keeping its buffers unless they
+// grew large, and dropping every reference into the parsed value.
+func (d *decoder) release() {
+	clear(d.hydrated)
+	clear(d.state)
+	*d = decoder{
+		toks:     d.toks[:0],
+		slots:    d.slots[:0],
+		hydrated: d.hydrated[:0],
+		state:    d.state[:0],
+	}
+	if cap(d.toks) > 1<<20 {
+		d.toks = nil
+	}
+	if cap(d.slots) > 1<<20 {
+		d.slots, d.hydrated, d.state = nil, nil, nil
+	}
+	decoderPool.Put(d)
+}
+
+// newObject returns an empty object with room for n members, carved from the
+// decoder's arenas.
+func (d *decoder) newObject(n int) *Object {
+	if len(d.objArena) == 0 || len(d.memArena) < n {
+		return newObjectCap(n)
+	}
+	o := &d.objArena[0]
+	d.objArena = d.objArena[1:]
+	o.m = d.memArena[:0:n]
+	d.memArena = d.memArena[n:]
+	return o
 }
 
 // sentinel returns the value of a negative constant allowed in place of an
@@ -233,13 +282,18 @@ func (d *decoder) scanNumber(p int) (int, error) {
 		return p, d.syntax(p, "invalid number")
 	}
 	simple := true
+	frac := 0
 	if p < len(s) && s[p] == '.' {
-		simple = false
 		p++
 		q := p
 		for p < len(s) && s[p] >= '0' && s[p] <= '9' {
+			if digits < 19 {
+				mant = mant*10 + uint64(s[p]-'0')
+			}
+			digits++
 			p++
 		}
+		frac = p - q
 		if p == q {
 			return p, d.syntax(p, "invalid number")
 		}
@@ -259,8 +313,12 @@ func (d *decoder) scanNumber(p int) (int, error) {
 		}
 	}
 	var f float64
-	if simple && digits <= 15 {
+	if simple && digits <= 15 && frac <= 22 {
+		// exact: both operands are exact doubles and division rounds once
 		f = float64(mant)
+		if frac > 0 {
+			f /= pow10[frac]
+		}
 		if neg {
 			f = -f
 		}
@@ -279,12 +337,35 @@ func isHex(c byte) bool {
 	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')
 }
 
+var pow10 = [23]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+	1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22}
+
+// smallNumbers holds the numbers 0 to 1023 already boxed, so that Parse does
+// not allocate for them.
+var smallNumbers = func() (t [1024]any) {
+	for i := range t {
+		t[i] = float64(i)
+	}
+	return
+}()
+
+// plainByte marks the bytes a JSON string may hold without further checks.
+var plainByte = func() (t [256]bool) {
+	for i := 0x20; i < 256; i++ {
+		t[i] = i != '"' && i != '\\'
+	}
+	return
+}()
+
 func (d *decoder) scanString(p int) (int, error) {
 	s := d.text
 	start := p + 1
 	esc := false
 	for i := start; i < len(s); i++ {
 		c := s[i]
+		if plainByte[c] {
+			continue
+		}
 		switch {
 		case c == '"':
 			d.toks = append(d.toks, tok{kind: tString, esc: esc, start: int32(start), end: int32(i)})
@@ -312,6 +393,51 @@ func (d *decoder) scanString(p int) (int, error) {
 	return len(s), d.syntax(len(s), "unterminated string")
 }
 
+// scanSmallInt is the fast path for what devalue texts are mostly made of:
+// a small integer (an index or a negative constant) followed by , ] or }.
+func (d *decoder) scanSmallInt(p int) (int, bool) {
+	s := d.text
+	if p >= len(s) {
+		return p, false
+	}
+	neg := false
+	q := p
+	if s[q] == '-' {
+		neg = true
+		q++
+		if q >= len(s) {
+			return p, false
+		}
+	}
+	c := s[q] - '0'
+	if c > 9 {
+		return p, false
+	}
+	v := int(c)
+	q++
+	if c != 0 {
+		for q < len(s) && q-p < 10 {
+			c = s[q] - '0'
+			if c > 9 {
+				break
+			}
+			v = v*10 + int(c)
+			q++
+		}
+	}
+	if q >= len(s) || (s[q] != ',' && s[q] != ']' && s[q] != '}') {
+		return p, false
+	}
+	if neg {
+		v = -v
+		if v == 0 {
+			return p, false // -0 keeps its sign through the slow path
+		}
+	}
+	d.toks = append(d.toks, tok{kind: tNumber, num: float64(v)})
+	return q, true
+}
+
 func (d *decoder) scanArray(p, depth int, top bool) (int, error) {
 	if depth >= d.maxDepth {
 		return p, &ParseError{Message: "JSON nested deeper than the depth limit", Offset: p, kind: ErrTooDeep}
@@ -327,11 +453,19 @@ func (d *decoder) scanArray(p, depth int, top bool) (int, error) {
 			if top {
 				d.slots = append(d.slots, int32(len(d.toks)))
 			}
-			var err error
-			if p, err = d.scanValue(p, depth+1); err != nil {
-				return p, err
+			if q, ok := d.scanSmallInt(p); ok {
+				p = q
+			} else {
+				var err error
+				if p, err = d.scanValue(p, depth+1); err != nil {
+					return p, err
+				}
 			}
 			n++
+			if p < len(d.text) && d.text[p] == ',' && p+1 < len(d.text) && !isSpace(d.text[p+1]) {
+				p++
+				continue
+			}
 			p = d.skipSpace(p)
 			if p >= len(d.text) {
 				return p, d.syntax(p, "unexpected end of JSON input")
@@ -378,10 +512,17 @@ func (d *decoder) scanObject(p, depth int) (int, error) {
 			if p >= len(d.text) || d.text[p] != ':' {
 				return p, d.syntax(p, "expected :")
 			}
-			if p, err = d.scanValue(d.skipSpace(p+1), depth+1); err != nil {
+			p = d.skipSpace(p + 1)
+			if q, ok := d.scanSmallInt(p); ok {
+				p = q
+			} else if p, err = d.scanValue(p, depth+1); err != nil {
 				return p, err
 			}
 			n += 2
+			if p < len(d.text) && d.text[p] == ',' && p+1 < len(d.text) && d.text[p+1] == '"' {
+				p++
+				continue
+			}
 			p = d.skipSpace(p)
 			if p >= len(d.text) {
 				return p, d.syntax(p, "unexpected end of JSON input")
@@ -399,6 +540,8 @@ func (d *decoder) scanObject(p, depth int) (int, error) {
 	}
 	d.toks[ti].start = int32(n)
 	d.toks[ti].end = int32(len(d.toks))
+	d.nMembers += n / 2
+	d.nObjects++
 	return p, nil
 }
 
@@ -537,6 +680,9 @@ func (d *decoder) build(t, slot, depth int) (any, error) {
 	case tString:
 		return d.str(t), nil
 	case tNumber:
+		if f := tk.num; f >= 0 && f < float64(len(smallNumbers)) && f == math.Trunc(f) && (f != 0 || !math.Signbit(f)) {
+			return smallNumbers[int(f)], nil
+		}
 		return tk.num, nil
 	case tTrue:
 		return true, nil
@@ -545,7 +691,7 @@ func (d *decoder) build(t, slot, depth int) (any, error) {
 	case tNull:
 		return nil, nil
 	case tObject:
-		o := newObjectCap(int(tk.start) / 2)
+		o := d.newObject(int(tk.start) / 2)
 		d.publish(slot, o)
 		for c := t + 1; c < int(tk.end); {
 			key := d.str(c)

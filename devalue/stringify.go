@@ -7,6 +7,7 @@ import (
 	"math/big"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // DefaultMaxDepth is the nesting limit used when Options.MaxDepth is 0: how
@@ -124,10 +125,9 @@ type encoder struct {
 // value (see [ValueOf] for how Go values map to JavaScript ones), or a mix.
 // A value that cannot be written gives an *Error matching ErrNotSerializable.
 func (o Options) Stringify(v any) (string, error) {
-	e := &encoder{opts: &o, maxDepth: o.maxDepth()}
-	e.arena = make([]byte, 0, 512)
-	e.spans = make([]span, 0, 32)
-	e.strIdx = make(map[string]int, 16)
+	e := encoderPool.Get().(*encoder)
+	defer e.release()
+	e.opts, e.maxDepth = &o, o.maxDepth()
 	root, err := e.flatten(v, 0)
 	if err != nil {
 		return "", err
@@ -150,6 +150,29 @@ func (o Options) Stringify(v any) (string, error) {
 	}
 	sb.WriteByte(']')
 	return sb.String(), nil
+}
+
+var encoderPool = sync.Pool{New: func() any {
+	return &encoder{
+		arena:  make([]byte, 0, 1024),
+		spans:  make([]span, 0, 64),
+		strIdx: make(map[string]int, 32),
+	}
+}}
+
+// release returns the encoder to the pool, dropping every reference to the
+// value written, and buffers that grew very large.
+func (e *encoder) release() {
+	e.opts = nil
+	e.litIdx = [3]int{}
+	if cap(e.arena) > 8<<20 || len(e.spans) > 1<<18 {
+		return // let the garbage collector have it
+	}
+	e.arena, e.spans, e.scratch = e.arena[:0], e.spans[:0], e.scratch[:0]
+	clear(e.strIdx)
+	clear(e.numIdx)
+	clear(e.objIdx)
+	encoderPool.Put(e)
 }
 
 const (
@@ -593,7 +616,7 @@ func mapPath(key any) string {
 
 func (e *encoder) encodeObject(idx int, o *Object, depth int) error {
 	d := depth + 1
-	n := len(o.keys)
+	n := len(o.m)
 	var order []int
 	if o.nIndexes > 0 {
 		order = o.order()
@@ -608,11 +631,11 @@ func (e *encoder) encodeObject(idx int, o *Object, depth int) error {
 		if order != nil {
 			p = order[j]
 		}
-		k := o.keys[p]
+		k := o.m[p].key
 		if k == "__proto__" {
 			return notSerializable("Cannot stringify objects with __proto__ keys", o)
 		}
-		i, err := e.flatten(o.vals[p], d)
+		i, err := e.flatten(o.m[p].val, d)
 		if err != nil {
 			return withPath(err, pathKey(k))
 		}
@@ -627,7 +650,7 @@ func (e *encoder) encodeObject(idx int, o *Object, depth int) error {
 				p = order[j]
 			}
 			b = append(b, ',')
-			b = AppendString(b, o.keys[p])
+			b = AppendString(b, o.m[p].key)
 			b = append(b, ',')
 			b = appendIdx(b, i)
 		}
@@ -642,7 +665,7 @@ func (e *encoder) encodeObject(idx int, o *Object, depth int) error {
 			if j > 0 {
 				b = append(b, ',')
 			}
-			b = AppendString(b, o.keys[p])
+			b = AppendString(b, o.m[p].key)
 			b = append(b, ':')
 			b = appendIdx(b, i)
 		}

@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/big"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -310,52 +311,61 @@ func TestCustomReducersRevivers(t *testing.T) {
 	}
 }
 
-func TestParseErrors(t *testing.T) {
-	tests := []struct{ in, msg string }{
-		{`[["Int8Array", 1], { "length": 2 }, 1000000000]`, "Invalid data"},
-		{`[["ArrayBuffer", { "length": 100 }]]`, "Invalid ArrayBuffer encoding"},
-		{`-2`, "Invalid input"},
-		{`"hello"`, "Invalid input"},
-		{`42`, "Invalid input"},
-		{`true`, "Invalid input"},
-		{`null`, "Invalid input"},
-		{`{}`, "Invalid input"},
-		{`[]`, "Invalid input"},
-		{`[{"__proto__":1},{}]`, "Cannot parse an object with a `__proto__` property"},
-		{`[[-7,1,"__proto__",{}]]`, "Invalid input"},
-		{`[[-7,5,"foo",1]]`, "Invalid input"},
-		{`[[-7,5,-1,1]]`, "Invalid input"},
-		{`[[-7,2,5,1]]`, "Invalid input"},
-		{`[[-7,"abc"]]`, "Invalid input"},
-		{`[[-7,-3]]`, "Invalid input"},
-		{`[[-7,1.5]]`, "Invalid input"},
-		{`[[-7,5,1.5,1]]`, "Invalid input"},
-		{`[[-7,4294967296]]`, "Invalid input"},
-		{`[["null","__proto__",1],{}]`, "Cannot parse an object with a `__proto__` property"},
-		{`[["null",1,1],{}]`, "Cannot parse an object with a non-string key"},
-		{`[["Object",{"__proto__":1}],{}]`, "Invalid input"},
-		{`[{"0":1,"toString":"push"},"hello"]`, "Invalid input"},
-		{`[["Uint8Array", 0]]`, "Invalid data"},
-		{`[["Uint8Array", 1], ["Uint8Array", 0]]`, "Invalid data"},
-		{`[["Object",0]]`, "Invalid input"},
-		{`[["Object",1],{}]`, "Invalid input"},
-		{`[["Object",5]]`, "Invalid input"},
-		{`[[5]]`, "Invalid input"},
-		{`[{"a":7}]`, "Invalid input"},
-		{`[["Foo",1],2]`, "Unknown type Foo"},
-		{`[["Map",1],"k"]`, "Invalid input"},
-		{`[["URL",0]]`, "Invalid circular reference"},
-		{`[["URL","relative/path"]]`, "Invalid URL"},
-		{`[["RegExp","a","gg"]]`, "Invalid flags supplied to RegExp constructor 'gg'"},
-		{`[["BigInt","1.5"]]`, "Cannot convert 1.5 to a BigInt"},
-		{`[["Uint16Array",1],["ArrayBuffer","AQID"]]`, "byte length of Uint16Array should be a multiple of 2"},
-		{`[["Uint16Array",1,1,1],["ArrayBuffer","AQID"]]`, "start offset of Uint16Array should be a multiple of 2"},
-		{`[["Uint8Array",1,0,4],["ArrayBuffer","AQID"]]`, "Invalid typed array length: 4"},
-		{`[1,`, "unexpected end of JSON input"},
-		{`[1]x`, "unexpected data after the JSON value"},
-		{`["\x"]`, "invalid escape"},
+var parseErrorVectors = []struct{ in, msg string }{
+	{`[["Int8Array", 1], { "length": 2 }, 1000000000]`, "Invalid data"},
+	{`[["ArrayBuffer", { "length": 100 }]]`, "Invalid ArrayBuffer encoding"},
+	{`-2`, "Invalid input"},
+	{`"hello"`, "Invalid input"},
+	{`42`, "Invalid input"},
+	{`true`, "Invalid input"},
+	{`null`, "Invalid input"},
+	{`{}`, "Invalid input"},
+	{`[]`, "Invalid input"},
+	{`[{"__proto__":1},{}]`, "Cannot parse an object with a `__proto__` property"},
+	{`[[-7,1,"__proto__",{}]]`, "Invalid input"},
+	{`[[-7,5,"foo",1]]`, "Invalid input"},
+	{`[[-7,5,-1,1]]`, "Invalid input"},
+	{`[[-7,2,5,1]]`, "Invalid input"},
+	{`[[-7,"abc"]]`, "Invalid input"},
+	{`[[-7,-3]]`, "Invalid input"},
+	{`[[-7,1.5]]`, "Invalid input"},
+	{`[[-7,5,1.5,1]]`, "Invalid input"},
+	{`[[-7,4294967296]]`, "Invalid input"},
+	{`[["null","__proto__",1],{}]`, "Cannot parse an object with a `__proto__` property"},
+	{`[["null",1,1],{}]`, "Cannot parse an object with a non-string key"},
+	{`[["Object",{"__proto__":1}],{}]`, "Invalid input"},
+	{`[{"0":1,"toString":"push"},"hello"]`, "Invalid input"},
+	{`[["Uint8Array", 0]]`, "Invalid data"},
+	{`[["Uint8Array", 1], ["Uint8Array", 0]]`, "Invalid data"},
+	{`[["Object",0]]`, "Invalid input"},
+	{`[["Object",1],{}]`, "Invalid input"},
+	{`[["Object",5]]`, "Invalid input"},
+	{`[[5]]`, "Invalid input"},
+	{`[{"a":7}]`, "Invalid input"},
+	{`[["Foo",1],2]`, "Unknown type Foo"},
+	{`[["Map",1],"k"]`, "Invalid input"},
+	{`[["URL",0]]`, "Invalid circular reference"},
+	{`[["URL","relative/path"]]`, "Invalid URL"},
+	{`[["RegExp","a","gg"]]`, "Invalid flags supplied to RegExp constructor 'gg'"},
+	{`[["BigInt","1.5"]]`, "Cannot convert 1.5 to a BigInt"},
+	{`[["Uint16Array",1],["ArrayBuffer","AQID"]]`, "byte length of Uint16Array should be a multiple of 2"},
+	{`[["Uint16Array",1,1,1],["ArrayBuffer","AQID"]]`, "start offset of Uint16Array should be a multiple of 2"},
+	{`[["Uint8Array",1,0,4],["ArrayBuffer","AQID"]]`, "Invalid typed array length: 4"},
+	{`[1,`, "unexpected end of JSON input"},
+	{`[1]x`, "unexpected data after the JSON value"},
+	{`["\x"]`, "invalid escape"},
+}
+
+func parseErrorInputs() []string {
+	var out []string
+	for _, tt := range parseErrorVectors {
+		out = append(out, tt.in)
 	}
-	for _, tt := range tests {
+	return out
+}
+
+func TestParseErrors(t *testing.T) {
+	for _, tt := range parseErrorVectors {
 		_, err := Parse(tt.in)
 		if err == nil {
 			t.Errorf("Parse(%s): no error, want %q", tt.in, tt.msg)
@@ -463,6 +473,20 @@ func TestNumberFormat(t *testing.T) {
 	for f, want := range tests {
 		if got := FormatNumber(f); got != want {
 			t.Errorf("FormatNumber(%v) = %s, want %s", f, got, want)
+		}
+	}
+}
+
+func TestParseNumbers(t *testing.T) {
+	for _, s := range []string{"0.1", "123.45", "0.000001", "1e-7", "9007199254740993", "0.30000000000000004",
+		"-0.5", "1.7976931348623157e308", "5e-324", "4.35", "100.10", "0.1234567890123", "123456789012.345", "-0"} {
+		v, err := Parse("[" + s + "]")
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, _ := strconv.ParseFloat(s, 64)
+		if got := v.(float64); got != want || math.Signbit(got) != math.Signbit(want) {
+			t.Errorf("Parse(%s) = %v, want %v", s, got, want)
 		}
 	}
 }
