@@ -27,6 +27,15 @@ func (s *shop) home(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "home", p)
 }
 
+func (s *shop) notFound(w http.ResponseWriter, r *http.Request) {
+	p, err := s.pageFor(r, "Not found")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusNotFound, "notfound", p)
+}
+
 func (s *shop) loginPage(w http.ResponseWriter, r *http.Request) {
 	p, err := s.pageFor(r, "Log in")
 	if err != nil {

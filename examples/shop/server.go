@@ -145,6 +145,7 @@ func (s *shop) routes() http.Handler {
 	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
 
 	mux.HandleFunc("GET /{$}", s.home)
+	mux.HandleFunc("/", s.notFound)
 	mux.HandleFunc("GET /login", s.loginPage)
 	mux.HandleFunc("POST /login", s.loginForm)
 	mux.HandleFunc("GET /dashboard", s.dashboard)

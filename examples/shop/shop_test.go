@@ -266,6 +266,8 @@ func walkShop(t *testing.T, s *shop, base string) {
 		t.Fatal("the home page set a session cookie for a guest who stored nothing")
 	}
 
+	must(t, b.get("/nowhere"), 404, "/nowhere", "Page not found")
+
 	// The guard.
 	for _, p := range []string{"/dashboard", "/settings", "/admin"} {
 		r := b.send(b.raw, "GET", p, "", "")
