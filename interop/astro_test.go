@@ -14,9 +14,9 @@ import (
 // them, this test says which.
 func TestAstroRecordFormat(t *testing.T) {
 	for _, app := range astroApps {
-		for _, newStore := range stores(t) {
-			st := newStore(t)
-			t.Run(app.name+"/"+st.String(), func(t *testing.T) {
+		for _, kind := range storeKinds {
+			t.Run(app.name+"/"+kind.name, func(t *testing.T) {
+				st := kind.make(t)
 				astro := server{name: app.name, url: startAstro(t, app, st)}
 				b := newBrowser(t)
 

@@ -275,9 +275,12 @@ func (s store) redisTTL(t *testing.T, id string) time.Duration {
 	return d
 }
 
-func stores(t *testing.T) []func(*testing.T) store {
-	return []func(*testing.T) store{newFSStore, newRedisStore}
-}
+// storeKinds are the kinds of store both sides share, each with the function that
+// makes a fresh one for a test.
+var storeKinds = []struct {
+	name string
+	make func(*testing.T) store
+}{{"fs", newFSStore}, {"redis", newRedisStore}}
 
 func str(p *string) string {
 	if p == nil {

@@ -60,6 +60,14 @@ func (a *astroApp) prepare(t testing.TB) (dir, node string) {
 	t.Helper()
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	// testenv.NPM installs when node_modules is missing; a lock file newer than
+	// the install (a dependency changed) calls for a fresh install too.
+	installed := filepath.Join(a.dir, "node_modules", ".package-lock.json")
+	if lockInfo, err := os.Stat(filepath.Join(a.dir, "package-lock.json")); err == nil {
+		if inst, err := os.Stat(installed); err == nil && lockInfo.ModTime().After(inst.ModTime()) {
+			os.Remove(installed)
+		}
+	}
 	dir = testenv.NPM(t, a.dir)
 	node = a.nodePath(t, dir)
 	if a.ready {

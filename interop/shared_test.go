@@ -42,9 +42,9 @@ func newShared(t *testing.T, app *astroApp, st store) *shared {
 // eachShared runs f for every Astro version and store kind.
 func eachShared(t *testing.T, f func(t *testing.T, sh *shared)) {
 	for _, app := range astroApps {
-		for _, newStore := range stores(t) {
-			t.Run(app.name+"/"+newStore(t).String(), func(t *testing.T) {
-				f(t, newShared(t, app, newStore(t)))
+		for _, kind := range storeKinds {
+			t.Run(app.name+"/"+kind.name, func(t *testing.T) {
+				f(t, newShared(t, app, kind.make(t)))
 			})
 		}
 	}
