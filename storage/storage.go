@@ -73,6 +73,15 @@ type Swapper interface {
 	CompareAndSwap(ctx context.Context, key, old string, exists bool, value string, ttl time.Duration) (swapped bool, err error)
 }
 
+// Sweeper is implemented by drivers that keep expired records until something
+// removes them (memory, fs), as opposed to servers that expire keys themselves.
+// Sweep removes every expired record and reports how many it removed; it is safe
+// to call while the driver is in use. Tools such as an operator CLI or a cron
+// job call it; the drivers can also run it on an interval of their own.
+type Sweeper interface {
+	Sweep(ctx context.Context) (removed int, err error)
+}
+
 // Errors shared by all drivers. Drivers wrap them with %w and add what failed and where.
 var (
 	// ErrInvalidKey reports a key that the driver cannot store (empty, escaping the

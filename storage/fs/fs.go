@@ -168,6 +168,7 @@ type stripe struct {
 var (
 	_ storage.Driver  = (*Store)(nil)
 	_ storage.Swapper = (*Store)(nil)
+	_ storage.Sweeper = (*Store)(nil)
 )
 
 // New opens the store in opts.Base, creating the folder when it is missing.

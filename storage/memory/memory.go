@@ -88,6 +88,7 @@ type Store struct {
 var (
 	_ storage.Driver  = (*Store)(nil)
 	_ storage.Swapper = (*Store)(nil)
+	_ storage.Sweeper = (*Store)(nil)
 )
 
 // New returns an empty store.
