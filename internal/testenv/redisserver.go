@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -86,6 +87,7 @@ func startRedis(t testing.TB, bin string, args []string) (*RedisServer, error) {
 	}, args...)
 	cmd := exec.Command(bin, full...)
 	cmd.Dir = dir
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL} // never outlive the test binary
 	if err := cmd.Start(); err != nil {
 		os.RemoveAll(dir)
 		return nil, err
@@ -224,6 +226,7 @@ func startRedisWithConf(t testing.TB, bin, conf string, args ...string) (*RedisS
 		"--logfile", filepath.Join(dir, "redis.log"), "--daemonize", "no")
 	cmd := exec.Command(bin, full...)
 	cmd.Dir = dir
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
