@@ -287,3 +287,5 @@ func linesWith(text, s string) string {
 	}
 	return strings.Join(out, "\n")
 }
+
+func discardLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
