@@ -6,15 +6,29 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/goastro/session/storage"
 )
 
+// fakeClock is a clock the tests move by hand.
+type fakeClock struct{ ns atomic.Int64 }
+
+func newFakeClock(m *Manager) *fakeClock {
+	c := &fakeClock{}
+	c.ns.Store(time.Now().UnixNano())
+	m.clock = func() time.Time { return time.Unix(0, c.ns.Load()) }
+	return c
+}
+
+func (c *fakeClock) advance(d time.Duration) { c.ns.Add(int64(d)) }
+
 func TestIdleTimeout(t *testing.T) {
 	forEachDriver(t, func(t *testing.T, d storage.Driver) {
 		e := newEnv(t, d, Config{IdleTimeout: 2 * time.Second})
+		clock := newFakeClock(e.mgr)
 		e.mux.HandleFunc("/set", func(w http.ResponseWriter, r *http.Request) { From(r.Context()).Set("k", "v") })
 		e.mux.HandleFunc("/get", func(w http.ResponseWriter, r *http.Request) {
 			s := From(r.Context())
@@ -40,12 +54,12 @@ func TestIdleTimeout(t *testing.T) {
 			t.Fatal("a read within the refresh interval wrote the session")
 		}
 		// Past a tenth of the timeout, a read slides it.
-		time.Sleep(300 * time.Millisecond)
+		clock.advance(300 * time.Millisecond)
 		res, _ = e.do("GET", "/get", "astro-session="+id)
 		if e.count.sets.Load() != sets+1 || sessionCookie(t, res) != id {
 			t.Fatalf("a read after the refresh interval did not slide the session (cookie %q)", res.Header.Get("Set-Cookie"))
 		}
-		time.Sleep(2100 * time.Millisecond)
+		clock.advance(2100 * time.Millisecond)
 		if _, body := e.do("GET", "/get", "astro-session="+id); body != "<nil> <nil> []" {
 			t.Fatalf("idle session still alive: %q", body)
 		}
@@ -58,6 +72,7 @@ func TestIdleTimeout(t *testing.T) {
 func TestAbsoluteTimeout(t *testing.T) {
 	d := drivers[0].open(t)
 	e := newEnv(t, d, Config{AbsoluteTimeout: 1500 * time.Millisecond})
+	clock := newFakeClock(e.mgr)
 	e.mux.HandleFunc("/set", func(w http.ResponseWriter, r *http.Request) { From(r.Context()).Set("k", "v") })
 	e.mux.HandleFunc("/has", func(w http.ResponseWriter, r *http.Request) {
 		ok, err := From(r.Context()).Has("k")
@@ -69,7 +84,7 @@ func TestAbsoluteTimeout(t *testing.T) {
 	if _, body := e.do("GET", "/has", "astro-session="+id); body != "true <nil>" {
 		t.Fatalf("got %q", body)
 	}
-	time.Sleep(1600 * time.Millisecond)
+	clock.advance(1600 * time.Millisecond)
 	res, body := e.do("GET", "/has", "astro-session="+id)
 	if body != "false <nil>" || sessionCookie(t, res) == id {
 		t.Fatalf("session outlived its absolute lifetime: %q", body)

@@ -85,6 +85,7 @@ type Manager struct {
 	log          *slog.Logger
 	onError      func(w http.ResponseWriter, r *http.Request, err error)
 	driverName   string
+	clock        func() time.Time // for tests; nil means time.Now
 }
 
 // New checks the configuration and opens the storage driver.

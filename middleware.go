@@ -158,8 +158,17 @@ func (w *responseWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 // Unwrap gives http.ResponseController the underlying writer.
 func (w *responseWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
+// varyCookie is shared by the responses that have no Vary header yet; its
+// capacity equals its length, so an append by a handler copies it.
+var varyCookie = []string{"Cookie"}
+
 func addVary(h http.Header) {
-	for _, v := range h["Vary"] {
+	vs, ok := h["Vary"]
+	if !ok {
+		h["Vary"] = varyCookie[:1:1]
+		return
+	}
+	for _, v := range vs {
 		if v == "Cookie" || v == "*" {
 			return
 		}

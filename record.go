@@ -33,6 +33,7 @@ func reduceURL(v any) (any, bool) {
 
 // entry is one session key's value and optional expiry, as Astro's SessionEntry.
 type entry struct {
+	key     string
 	data    any
 	expires float64 // epoch milliseconds; meaningful when hasExp
 	hasExp  bool
@@ -41,37 +42,88 @@ type entry struct {
 
 func (e *entry) expired(nowMS float64) bool { return e.hasExp && e.expires < nowMS }
 
-// record is the ordered map of a session's entries.
+// record is the ordered map of a session's entries. Entries are held by value in
+// one slice; an index by key is built only for records with many keys.
 type record struct {
-	keys []string
-	m    map[string]*entry
-	meta *meta // the MetaKey entry, kept apart from the user's keys
+	entries []entry
+	index   map[string]int // key -> position, when len(entries) > indexFrom
+	meta    *meta          // the MetaKey entry, kept apart from the user's keys
 }
 
-func newRecord() *record { return &record{m: make(map[string]*entry)} }
+const indexFrom = 8
 
-func (r *record) get(k string) (*entry, bool) {
-	e, ok := r.m[k]
-	return e, ok
-}
+func newRecord() *record { return &record{} }
 
-// set replaces the entry under k, keeping its position, or appends it.
-func (r *record) set(k string, e *entry) {
-	if _, ok := r.m[k]; !ok {
-		r.keys = append(r.keys, k)
+func (r *record) len() int { return len(r.entries) }
+
+func (r *record) find(k string) int {
+	if r.index != nil {
+		if i, ok := r.index[k]; ok {
+			return i
+		}
+		return -1
 	}
-	r.m[k] = e
+	for i := range r.entries {
+		if r.entries[i].key == k {
+			return i
+		}
+	}
+	return -1
+}
+
+// get returns the entry under k; the pointer is valid until the record changes.
+func (r *record) get(k string) (*entry, bool) {
+	if i := r.find(k); i >= 0 {
+		return &r.entries[i], true
+	}
+	return nil, false
+}
+
+// set replaces the entry with e's key, keeping its position, or appends it.
+func (r *record) set(e entry) {
+	if i := r.find(e.key); i >= 0 {
+		r.entries[i] = e
+		return
+	}
+	r.entries = append(r.entries, e)
+	if r.index != nil {
+		r.index[e.key] = len(r.entries) - 1
+	} else if len(r.entries) > indexFrom {
+		r.reindex()
+	}
+}
+
+func (r *record) reindex() {
+	r.index = make(map[string]int, len(r.entries))
+	for i := range r.entries {
+		r.index[r.entries[i].key] = i
+	}
 }
 
 func (r *record) del(k string) {
-	if _, ok := r.m[k]; !ok {
+	i := r.find(k)
+	if i < 0 {
 		return
 	}
-	delete(r.m, k)
-	for i, key := range r.keys {
-		if key == k {
-			r.keys = append(r.keys[:i], r.keys[i+1:]...)
-			break
+	r.entries = append(r.entries[:i], r.entries[i+1:]...)
+	if r.index != nil {
+		r.reindex()
+	}
+}
+
+// dropExpired removes the entries that expired before nowMS.
+func (r *record) dropExpired(nowMS float64) {
+	kept := r.entries[:0]
+	for _, e := range r.entries {
+		if !e.expired(nowMS) {
+			kept = append(kept, e)
+		}
+	}
+	if len(kept) != len(r.entries) {
+		clear(r.entries[len(kept):])
+		r.entries = kept
+		if r.index != nil {
+			r.reindex()
 		}
 	}
 }
@@ -86,7 +138,7 @@ func decodeRecord(text string) (*record, error) {
 	if !ok {
 		return nil, fmt.Errorf("%w: the session data was an invalid type (%s, not a Map)", ErrCorruptRecord, typeName(v))
 	}
-	r := &record{m: make(map[string]*entry, mp.Len())}
+	r := &record{entries: make([]entry, 0, mp.Len())}
 	for _, me := range mp.Entries() {
 		k, ok := me.Key.(string)
 		if !ok {
@@ -101,17 +153,14 @@ func decodeRecord(text string) (*record, error) {
 			r.meta = decodeMeta(d)
 			continue
 		}
-		e := &entry{raw: obj}
+		e := entry{key: k, raw: obj}
 		e.data, _ = obj.Get("data")
 		if x, ok := obj.Get("expires"); ok {
 			if f, ok := x.(float64); ok {
 				e.expires, e.hasExp = f, true
 			}
 		}
-		if _, dup := r.m[k]; !dup {
-			r.keys = append(r.keys, k)
-		}
-		r.m[k] = e
+		r.set(e)
 	}
 	return r, nil
 }
@@ -122,8 +171,8 @@ func decodeRecord(text string) (*record, error) {
 func (r *record) encode(nowMS float64) (string, time.Duration, error) {
 	mp := devalue.NewMap()
 	last, allExpire := 0.0, true
-	for _, k := range r.keys {
-		e := r.m[k]
+	for i := range r.entries {
+		e := &r.entries[i]
 		if e.expired(nowMS) {
 			continue
 		}
@@ -143,7 +192,7 @@ func (r *record) encode(nowMS float64) (string, time.Duration, error) {
 			}
 			e.raw = obj
 		}
-		mp.Set(k, obj)
+		mp.Set(e.key, obj)
 	}
 	if r.meta != nil {
 		obj := devalue.NewObject()
@@ -156,7 +205,7 @@ func (r *record) encode(nowMS float64) (string, time.Duration, error) {
 		return "", 0, fmt.Errorf("%w: %w", ErrNotSerializable, err)
 	}
 	var ttl time.Duration
-	if allExpire && len(r.keys) > 0 && last > nowMS {
+	if allExpire && len(r.entries) > 0 && last > nowMS {
 		ttl = time.Duration((last-nowMS)*float64(time.Millisecond)) + time.Second
 	}
 	return text, ttl, nil

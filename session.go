@@ -74,6 +74,9 @@ type SetOption struct {
 func WithTTL(d time.Duration) SetOption { return SetOption{ttl: d, hasTTL: true} }
 
 func (m *Manager) nowMS() float64 {
+	if m.clock != nil {
+		return float64(m.clock().UnixNano()) / 1e6
+	}
 	return float64(time.Now().UnixNano()) / 1e6
 }
 
@@ -111,7 +114,7 @@ func (s *Session) ensureLoaded(ctx context.Context) error {
 		// The client presented an ID with no record (expired, destroyed or forged):
 		// a fresh ID replaces it, so a client can never choose its session ID.
 		s.id, s.idFromCookie, s.partial = NewID(), false, false
-		if s.data != nil && len(s.data.keys) > 0 {
+		if s.data != nil && s.data.len() > 0 {
 			s.sendCookie = true
 		}
 		return nil
@@ -124,7 +127,7 @@ func (s *Session) ensureLoaded(ctx context.Context) error {
 			s.indexRemove = append(s.indexRemove, indexChange{user: rec.meta.user, id: s.id})
 		}
 		s.id, s.idFromCookie, s.partial = NewID(), false, false
-		if s.data != nil && len(s.data.keys) > 0 {
+		if s.data != nil && s.data.len() > 0 {
 			s.sendCookie = true
 		}
 		return nil
@@ -146,22 +149,28 @@ func (s *Session) ensureLoaded(ctx context.Context) error {
 // mergeStored adds the stored entries that this request has not set, deleted or
 // seen expire, after the local ones, as Astro merges a partial session.
 func (s *Session) mergeStored(rec *record) {
+	now := s.m.nowMS()
+	if s.data == nil && len(s.changes) == 0 {
+		// No local changes: the stored record is the session, less what expired.
+		rec.dropExpired(now)
+		s.data = rec
+		return
+	}
 	if s.data == nil {
 		s.data = newRecord()
 	}
 	if s.data.meta == nil {
 		s.data.meta = rec.meta
 	}
-	now := s.m.nowMS()
-	for _, k := range rec.keys {
-		e := rec.m[k]
-		if _, local := s.data.m[k]; local || e.expired(now) {
+	for i := range rec.entries {
+		e := &rec.entries[i]
+		if _, local := s.data.get(e.key); local || e.expired(now) {
 			continue
 		}
-		if c := s.changes[k]; c != nil && c.kind == changeDelete {
+		if c := s.changes[e.key]; c != nil && c.kind == changeDelete {
 			continue
 		}
-		s.data.set(k, e)
+		s.data.set(*e)
 	}
 }
 
@@ -215,10 +224,10 @@ func (s *Session) Keys() ([]string, error) {
 		return []string{}, nil
 	}
 	now := s.m.nowMS()
-	keys := make([]string, 0, len(s.data.keys))
-	for _, k := range s.data.keys {
-		if !s.data.m[k].expired(now) {
-			keys = append(keys, k)
+	keys := make([]string, 0, s.data.len())
+	for i := range s.data.entries {
+		if e := &s.data.entries[i]; !e.expired(now) {
+			keys = append(keys, e.key)
 		}
 	}
 	return keys, nil
@@ -250,7 +259,7 @@ func (s *Session) Set(key string, value any, opts ...SetOption) error {
 	if err := s.prepareWrite(); err != nil {
 		return err
 	}
-	s.data.set(key, s.newEntry(v, o))
+	s.data.set(s.newEntry(key, v, o))
 	s.setChange(key, &change{kind: changeSet, opts: o})
 	return nil
 }
@@ -271,12 +280,12 @@ func (s *Session) prepareWrite() error {
 	return nil
 }
 
-func (s *Session) newEntry(v any, o SetOption) *entry {
+func (s *Session) newEntry(key string, v any, o SetOption) entry {
 	ttl := s.m.ttl
 	if o.hasTTL {
 		ttl = o.ttl
 	}
-	e := &entry{data: v}
+	e := entry{key: key, data: v}
 	if ttl > 0 {
 		e.expires, e.hasExp = s.m.nowMS()+float64(ttl)/float64(time.Millisecond), true
 	}
@@ -338,8 +347,9 @@ func (s *Session) update(key string, apply func(old any, ok bool) (any, error), 
 		nc := &change{kind: changeSet, opts: o}
 		if c == nil {
 			nc.fromStore = true
-		} else if c.kind == changeSet {
-			nc.base = cur
+		} else if c.kind == changeSet && cur != nil {
+			base := *cur
+			nc.base = &base
 		}
 		c = nc
 	}
@@ -356,7 +366,7 @@ func (s *Session) update(key string, apply func(old any, ok bool) (any, error), 
 	}
 	c.updates = append(c.updates, apply)
 	c.opts = o
-	s.data.set(key, s.newEntry(nv, o))
+	s.data.set(s.newEntry(key, nv, o))
 	s.setChange(key, c)
 	return nil
 }
@@ -391,9 +401,9 @@ func (s *Session) Regenerate() error {
 	if s.data == nil {
 		s.data = newRecord()
 	}
-	s.changes = make(map[string]*change, len(s.data.keys))
-	for _, k := range s.data.keys {
-		s.changes[k] = &change{kind: changeSet}
+	s.changes = make(map[string]*change, s.data.len())
+	for i := range s.data.entries {
+		s.changes[s.data.entries[i].key] = &change{kind: changeSet}
 	}
 	s.dirty, s.sendCookie, s.deleteCookie = true, true, false
 	return nil
@@ -461,9 +471,12 @@ func (s *Session) Save() error {
 
 // flush persists the session and puts its cookie in the response headers.
 func (s *Session) flush() error {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(s.ctx), s.m.writeTimeout)
-	defer cancel()
-	err := s.persist(ctx)
+	var err error
+	if s.needsPersist() {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(s.ctx), s.m.writeTimeout)
+		err = s.persist(ctx)
+		cancel()
+	}
 	if s.resp == nil {
 		return err
 	}
@@ -504,6 +517,11 @@ func (s *Session) writeCookie(h http.Header) {
 	}
 	h.Add("Set-Cookie", line)
 	s.cookieSent = true
+}
+
+// needsPersist reports whether saving the session has anything to write or remove.
+func (s *Session) needsPersist() bool {
+	return (s.dirty && s.id != "" && s.data != nil) || len(s.toDestroy) > 0 || s.indexAdd || len(s.indexRemove) > 0
 }
 
 const maxWriteAttempts = 100
@@ -555,7 +573,7 @@ func (s *Session) write(ctx context.Context) error {
 		if left := s.m.lifetimeLeft(s.data.meta, now); left > 0 && (ttl == 0 || left < ttl) {
 			ttl = left
 		}
-		if len(s.data.keys) == 0 && !s.storedOK && (s.data.meta == nil || s.data.meta.user == "") {
+		if s.data.len() == 0 && !s.storedOK && (s.data.meta == nil || s.data.meta.user == "") {
 			// Nothing to store and nothing stored: no record, and no cookie for it.
 			s.sendCookie = false
 			break
@@ -613,44 +631,44 @@ func (s *Session) rebase(ctx context.Context) error {
 		s.sendCookie = true
 	}
 	now := s.m.nowMS()
-	out := newRecord()
-	for _, k := range fresh.keys {
-		e := fresh.m[k]
+	out := &record{entries: make([]entry, 0, fresh.len()+len(s.changes))}
+	for i := range fresh.entries {
+		e := &fresh.entries[i]
 		if e.expired(now) {
 			continue
 		}
-		if c := s.changes[k]; c != nil {
+		if c := s.changes[e.key]; c != nil {
 			if c.kind == changeDelete {
 				continue
 			}
 			if len(c.updates) == 0 {
-				out.set(k, s.data.m[k])
+				local, _ := s.data.get(e.key)
+				out.set(*local)
 				continue
 			}
 		}
-		out.set(k, e)
+		out.set(*e)
 	}
-	for _, k := range s.data.keys {
-		if c := s.changes[k]; c != nil && c.kind == changeSet && len(c.updates) == 0 {
-			out.set(k, s.data.m[k])
+	for i := range s.data.entries {
+		e := &s.data.entries[i]
+		if c := s.changes[e.key]; c != nil && c.kind == changeSet && len(c.updates) == 0 {
+			out.set(*e)
 		}
 	}
-	for _, k := range s.data.keys {
+	for i := range s.data.entries {
+		k := s.data.entries[i].key
 		c := s.changes[k]
 		if c == nil || len(c.updates) == 0 {
 			continue
 		}
-		base := c.base
-		if c.fromStore {
-			base = nil
-			if e, ok := out.get(k); ok {
-				base = e
-			}
-		}
 		var v any
-		has := base != nil
-		if has {
-			v = base.data
+		has := false
+		if c.fromStore {
+			if e, ok := out.get(k); ok {
+				v, has = e.data, true
+			}
+		} else if c.base != nil {
+			v, has = c.base.data, true
 		}
 		for _, apply := range c.updates {
 			nv, err := apply(v, has)
@@ -659,7 +677,7 @@ func (s *Session) rebase(ctx context.Context) error {
 			}
 			v, has = nv, true
 		}
-		out.set(k, s.newEntry(v, c.opts))
+		out.set(s.newEntry(k, v, c.opts))
 	}
 	out.meta = s.data.meta
 	if out.meta == nil {

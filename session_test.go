@@ -275,6 +275,7 @@ func TestLocalChangesWinAndPartialMerge(t *testing.T) {
 func TestExpiredEntriesAndTTL(t *testing.T) {
 	forEachDriver(t, func(t *testing.T, d storage.Driver) {
 		e := newEnv(t, d, Config{TTL: time.Hour})
+		clock := newFakeClock(e.mgr)
 		id := NewID()
 		d.Set(context.Background(), id, `[["Map",1,2,5,6],"gone",{"data":3,"expires":4},"x",1000,"kept",{"data":3,"expires":-1}]`, 0)
 		e.mux.HandleFunc("/read", func(w http.ResponseWriter, r *http.Request) {
@@ -290,20 +291,22 @@ func TestExpiredEntriesAndTTL(t *testing.T) {
 		if _, body := e.do("GET", "/read", "astro-session="+id); body != "[kept] <nil>" {
 			t.Fatalf("got %q", body)
 		}
-		before := float64(time.Now().UnixMilli())
+		before := float64(e.mgr.clock().UnixMilli())
 		e.do("GET", "/set", "astro-session="+id)
 		text, _, _ := d.Get(context.Background(), id)
 		rec, err := decodeRecord(text)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if exp := rec.m["default"].expires; exp < before+3600e3-1000 || exp > before+3600e3+1000 {
+		def, _ := rec.get("default")
+		forever, _ := rec.get("forever")
+		if exp := def.expires; exp < before+3600e3-1000 || exp > before+3600e3+1000 {
 			t.Fatalf("default TTL: expires %v, now %v", exp, before)
 		}
-		if rec.m["forever"].hasExp {
+		if forever.hasExp {
 			t.Fatal("WithTTL(0) stored an expiry")
 		}
-		time.Sleep(60 * time.Millisecond)
+		clock.advance(60 * time.Millisecond)
 		if _, body := e.do("GET", "/read", "astro-session="+id); body != "[default forever kept] <nil>" {
 			t.Fatalf("got %q", body)
 		}
@@ -532,7 +535,11 @@ func TestConcurrentUpdatesLoseNothing(t *testing.T) {
 			t.Fatal(err)
 		}
 		var items []item
-		if err := devalue.Decode(rec.m["cartItems"].data, &items); err != nil {
+		cartEntry, ok := rec.get("cartItems")
+		if !ok {
+			t.Fatal("cart lost")
+		}
+		if err := devalue.Decode(cartEntry.data, &items); err != nil {
 			t.Fatal(err)
 		}
 		seen := map[string]bool{}
@@ -543,11 +550,11 @@ func TestConcurrentUpdatesLoseNothing(t *testing.T) {
 			t.Fatalf("cart has %d items (%d distinct), want 50", len(items), len(seen))
 		}
 		for i := range 50 {
-			if _, ok := rec.m[fmt.Sprintf("k%d", i)]; !ok {
+			if _, ok := rec.get(fmt.Sprintf("k%d", i)); !ok {
 				t.Fatalf("key k%d lost", i)
 			}
 		}
-		if _, ok := rec.m["userId"]; !ok {
+		if _, ok := rec.get("userId"); !ok {
 			t.Fatal("userId lost")
 		}
 	})
