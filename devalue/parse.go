@@ -70,12 +70,27 @@ const (
 // excluded); for arrays and objects start is the number of children (members
 // count twice: key and value) and end the index of the token after the
 // container's last descendant.
+//
+// A number token holds its value in start and end: an integer in start when
+// esc is set (the common case: indices), else the bits of a float64.
 type tok struct {
 	kind  uint8
 	esc   bool
 	start int32
 	end   int32
-	num   float64
+}
+
+// num returns the value of a number token.
+func (t *tok) num() float64 {
+	if t.esc {
+		return float64(t.start)
+	}
+	return math.Float64frombits(uint64(uint32(t.start))<<32 | uint64(uint32(t.end)))
+}
+
+func numTok(f float64) tok {
+	b := math.Float64bits(f)
+	return tok{kind: tNumber, start: int32(uint32(b >> 32)), end: int32(uint32(b))}
 }
 
 type decoder struct {
@@ -124,7 +139,7 @@ func (o Options) Parse(text string) (any, error) {
 	root := &d.toks[0]
 	switch root.kind {
 	case tNumber:
-		if v, ok := sentinel(root.num); ok {
+		if v, ok := sentinel(root.num()); ok {
 			return v, nil
 		}
 		return nil, errInvalidInput
@@ -329,7 +344,7 @@ func (d *decoder) scanNumber(p int) (int, error) {
 			return p, d.syntax(start, "invalid number")
 		}
 	}
-	d.toks = append(d.toks, tok{kind: tNumber, num: f})
+	d.toks = append(d.toks, numTok(f))
 	return p, nil
 }
 
@@ -416,7 +431,7 @@ func (d *decoder) scanSmallInt(p int) (int, bool) {
 	v := int(c)
 	q++
 	if c != 0 {
-		for q < len(s) && q-p < 10 {
+		for q < len(s) && q-p < 9 {
 			c = s[q] - '0'
 			if c > 9 {
 				break
@@ -434,7 +449,7 @@ func (d *decoder) scanSmallInt(p int) (int, bool) {
 			return p, false // -0 keeps its sign through the slow path
 		}
 	}
-	d.toks = append(d.toks, tok{kind: tNumber, num: float64(v)})
+	d.toks = append(d.toks, tok{kind: tNumber, esc: true, start: int32(v)})
 	return q, true
 }
 
@@ -628,7 +643,14 @@ func (d *decoder) ref(t, depth int) (any, error) {
 	if tk.kind != tNumber {
 		return nil, errInvalidInput
 	}
-	f := tk.num
+	if tk.esc && tk.start >= 0 && int(tk.start) < len(d.slots) {
+		i := int(tk.start)
+		if d.state[i] == stDone {
+			return d.hydrated[i], nil
+		}
+		return d.hydrate(i, depth+1)
+	}
+	f := tk.num()
 	if f >= 0 && f < float64(len(d.slots)) && f == math.Trunc(f) {
 		i := int(f)
 		if d.state[i] == stDone {
@@ -680,10 +702,10 @@ func (d *decoder) build(t, slot, depth int) (any, error) {
 	case tString:
 		return d.str(t), nil
 	case tNumber:
-		if f := tk.num; f >= 0 && f < float64(len(smallNumbers)) && f == math.Trunc(f) && (f != 0 || !math.Signbit(f)) {
-			return smallNumbers[int(f)], nil
+		if tk.esc && tk.start >= 0 && int(tk.start) < len(smallNumbers) {
+			return smallNumbers[tk.start], nil
 		}
-		return tk.num, nil
+		return tk.num(), nil
 	case tTrue:
 		return true, nil
 	case tFalse:
@@ -718,7 +740,7 @@ func (d *decoder) build(t, slot, depth int) (any, error) {
 	case tString:
 		return d.tagged(t, slot, depth)
 	case tNumber:
-		if d.toks[first].num == idxSparse {
+		if d.toks[first].num() == idxSparse {
 			return d.sparse(t, slot, depth)
 		}
 	}
@@ -726,7 +748,7 @@ func (d *decoder) build(t, slot, depth int) (any, error) {
 	d.publish(slot, a)
 	c := first
 	for j := 0; j < n; j++ {
-		if d.toks[c].kind == tNumber && d.toks[c].num == idxHole {
+		if d.toks[c].kind == tNumber && d.toks[c].num() == idxHole {
 			a.elems[j] = Hole{}
 		} else {
 			v, err := d.ref(c, depth)
@@ -755,7 +777,7 @@ func (d *decoder) sparse(t, slot, depth int) (any, error) {
 	if len(ch) < 2 || d.toks[ch[1]].kind != tNumber {
 		return nil, errInvalidInput
 	}
-	lf := d.toks[ch[1]].num
+	lf := d.toks[ch[1]].num()
 	if lf < 0 || lf > maxArrayLen || lf != math.Trunc(lf) {
 		return nil, errInvalidInput
 	}
@@ -764,7 +786,7 @@ func (d *decoder) sparse(t, slot, depth int) (any, error) {
 	d.publish(slot, a)
 	for j := 2; j < len(ch); j += 2 {
 		it := &d.toks[ch[j]]
-		if it.kind != tNumber || it.num < 0 || it.num >= lf || it.num != math.Trunc(it.num) {
+		if it.kind != tNumber || it.num() < 0 || it.num() >= lf || it.num() != math.Trunc(it.num()) {
 			return nil, errInvalidInput
 		}
 		if j+1 >= len(ch) {
@@ -774,7 +796,7 @@ func (d *decoder) sparse(t, slot, depth int) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		idx := int(it.num)
+		idx := int(it.num())
 		if a.sparse != nil {
 			a.sparse[idx] = v
 		} else {
@@ -791,7 +813,7 @@ func (d *decoder) payload(ch []int, depth int) (any, error) {
 		return Undefined{}, nil
 	}
 	if d.toks[ch[1]].kind == tNumber {
-		f := d.toks[ch[1]].num
+		f := d.toks[ch[1]].num()
 		if f >= 0 && f < float64(len(d.slots)) && f == math.Trunc(f) {
 			i := int(f)
 			if d.state[i] == stDone {
@@ -896,8 +918,8 @@ func (d *decoder) tagged(t, slot, depth int) (any, error) {
 			}
 			return b, nil
 		}
-		if len(ch) > 1 && d.toks[ch[1]].kind == tNumber && isSafeInteger(d.toks[ch[1]].num) {
-			return big.NewInt(int64(d.toks[ch[1]].num)), nil
+		if len(ch) > 1 && d.toks[ch[1]].kind == tNumber && isSafeInteger(d.toks[ch[1]].num()) {
+			return big.NewInt(int64(d.toks[ch[1]].num())), nil
 		}
 		return nil, invalid("Cannot convert to a BigInt")
 	case "null":
@@ -982,7 +1004,7 @@ func (d *decoder) boxed(ch []int, depth int) (any, error) {
 	if len(ch) < 2 || d.toks[ch[1]].kind != tNumber {
 		return nil, errInvalidInput
 	}
-	f := d.toks[ch[1]].num
+	f := d.toks[ch[1]].num()
 	switch f {
 	case idxNaN, idxPosInf, idxNegInf, idxNegZero:
 		v, _ := sentinel(f)
@@ -1019,17 +1041,17 @@ func (d *decoder) intArg(ch []int, j int) (int, bool, error) {
 		return 0, false, nil
 	}
 	tk := &d.toks[ch[j]]
-	if tk.kind != tNumber || tk.num < 0 || tk.num > 1<<53 {
+	if tk.kind != tNumber || tk.num() < 0 || tk.num() > 1<<53 {
 		return 0, false, invalid("Invalid typed array length")
 	}
-	return int(tk.num), true, nil
+	return int(tk.num()), true, nil
 }
 
 func (d *decoder) view(tag string, ch []int, depth int) (any, error) {
 	if len(ch) < 2 || d.toks[ch[1]].kind != tNumber {
 		return nil, invalid("Invalid input")
 	}
-	f := d.toks[ch[1]].num
+	f := d.toks[ch[1]].num()
 	if f < 0 || f >= float64(len(d.slots)) || f != math.Trunc(f) {
 		return nil, errInvalidInput
 	}

@@ -362,7 +362,7 @@ func (d *decoder) date(ch []int) (any, error) {
 	case tString:
 		return ParseDate(d.str(ch[1])), nil
 	case tNumber:
-		return dateFromMs(tk.num), nil
+		return dateFromMs(tk.num()), nil
 	case tNull, tFalse:
 		return dateFromMs(0), nil
 	case tTrue:
