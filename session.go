@@ -245,7 +245,7 @@ func (s *Session) Set(key string, value any, opts ...SetOption) error {
 	if err != nil {
 		return fmt.Errorf("%w: the session data for %q could not be serialized: %w", ErrNotSerializable, key, err)
 	}
-	if s.m.maxRecord > 0 {
+	if s.m.maxRecord > 0 && mayExceed(v, s.m.maxRecord) {
 		if text, err := devalue.Stringify(v); err == nil && len(text) > s.m.maxRecord {
 			return fmt.Errorf("%w: the value for %q takes %d bytes, over the limit of %d", ErrTooLarge, key, len(text), s.m.maxRecord)
 		}
@@ -262,6 +262,18 @@ func (s *Session) Set(key string, value any, opts ...SetOption) error {
 	s.data.set(s.newEntry(key, v, o))
 	s.setChange(key, &change{kind: changeSet, opts: o})
 	return nil
+}
+
+// mayExceed reports whether the devalue text of v could be longer than limit;
+// only then is it worth writing it out to measure.
+func mayExceed(v any, limit int) bool {
+	switch x := v.(type) {
+	case nil, bool, float64, devalue.Undefined:
+		return false
+	case string:
+		return 6*len(x)+8 > limit // every byte escaped as \u00XX at worst
+	}
+	return true
 }
 
 // prepareWrite makes sure the session has local data and an ID before a change.
