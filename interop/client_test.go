@@ -109,9 +109,12 @@ func (b *browser) try(method, url string, in any) (int, []byte) {
 
 // sessionCookie returns the last response's Set-Cookie line for the session
 // cookie ("" when it sent none).
-func (b *browser) sessionCookie() string {
+func (b *browser) sessionCookie() string { return b.cookieLine(cookieName) }
+
+// cookieLine returns the last response's Set-Cookie line for the cookie name.
+func (b *browser) cookieLine(name string) string {
 	for _, line := range b.setCookies {
-		if strings.HasPrefix(line, cookieName+"=") {
+		if strings.HasPrefix(line, name+"=") {
 			return line
 		}
 	}

@@ -73,6 +73,12 @@ type goServer struct {
 // library's driver name: "fs" or "fs-lite" on an fs store, "redis" on Redis.
 func startGo(t *testing.T, driver string, st store, expected map[string]map[string]string, typeKeys []string) (server, *goServer) {
 	t.Helper()
+	return startGoCookie(t, driver, st, expected, typeKeys, session.CookieConfig{})
+}
+
+// startGoCookie is startGo with a session cookie configuration.
+func startGoCookie(t *testing.T, driver string, st store, expected map[string]map[string]string, typeKeys []string, cookie session.CookieConfig) (server, *goServer) {
+	t.Helper()
 	var opts map[string]any
 	switch st.driver {
 	case "fs":
@@ -84,6 +90,7 @@ func startGo(t *testing.T, driver string, st store, expected map[string]map[stri
 	mgr, err := session.New(session.Config{
 		Driver:  driver,
 		Options: opts,
+		Cookie:  cookie,
 		Logger:  slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	})
 	if err != nil {

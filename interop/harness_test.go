@@ -101,17 +101,31 @@ func (a *astroApp) prepare(t testing.TB) (dir, node string) {
 	return dir, node
 }
 
-// buildIsStale reports whether dir/dist/server/entry.mjs is missing or older than
+// builds are the output folders of npm run build: the app with Astro's default
+// session cookie, and the app with a cookie that sets every option.
+var builds = []string{distDefault, distCustomCookie}
+
+const (
+	distDefault      = "dist"
+	distCustomCookie = "dist-custom-cookie"
+)
+
+// buildIsStale reports whether a build's server/entry.mjs is missing or older than
 // any source of the build: the shared astro/src folder, the config and the
 // package files.
 func buildIsStale(dir string) (bool, error) {
-	entry, err := os.Stat(filepath.Join(dir, "dist", "server", "entry.mjs"))
-	if errors.Is(err, fs.ErrNotExist) {
-		return true, nil
-	} else if err != nil {
-		return false, err
+	var built time.Time
+	for i, out := range builds {
+		entry, err := os.Stat(filepath.Join(dir, out, "server", "entry.mjs"))
+		if errors.Is(err, fs.ErrNotExist) {
+			return true, nil
+		} else if err != nil {
+			return false, err
+		}
+		if i == 0 || entry.ModTime().Before(built) {
+			built = entry.ModTime()
+		}
 	}
-	built := entry.ModTime()
 	newer := false
 	check := func(p string, info fs.FileInfo) {
 		if info.ModTime().After(built) {
@@ -125,7 +139,7 @@ func buildIsStale(dir string) (bool, error) {
 		}
 		check(f, info)
 	}
-	err = filepath.WalkDir(filepath.Join(dir, "..", "src"), func(p string, d fs.DirEntry, err error) error {
+	err := filepath.WalkDir(filepath.Join(dir, "..", "src"), func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
@@ -166,10 +180,16 @@ func (s store) astroEnv() []string {
 // returns its base URL. The server's output goes to the test log if the test fails.
 func startAstro(t *testing.T, app *astroApp, st store) string {
 	t.Helper()
+	return startAstroBuild(t, app, st, distDefault)
+}
+
+// startAstroBuild is startAstro for one of the builds (distDefault, distCustomCookie).
+func startAstroBuild(t *testing.T, app *astroApp, st store, build string) string {
+	t.Helper()
 	dir, node := app.prepare(t)
 	var lastErr error
 	for attempt := 0; attempt < 3; attempt++ {
-		url, err := tryStartAstro(t, app, dir, node, st)
+		url, err := tryStartAstro(t, app, dir, node, st, build)
 		if err == nil {
 			return url
 		}
@@ -179,12 +199,12 @@ func startAstro(t *testing.T, app *astroApp, st store) string {
 	return ""
 }
 
-func tryStartAstro(t *testing.T, app *astroApp, dir, node string, st store) (string, error) {
+func tryStartAstro(t *testing.T, app *astroApp, dir, node string, st store, build string) (string, error) {
 	port, err := freePort()
 	if err != nil {
 		return "", err
 	}
-	cmd := exec.Command(node, filepath.Join("dist", "server", "entry.mjs"))
+	cmd := exec.Command(node, filepath.Join(build, "server", "entry.mjs"))
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "HOST=127.0.0.1", "PORT="+strconv.Itoa(port), "ASTRO_TELEMETRY_DISABLED=1")
 	cmd.Env = append(cmd.Env, st.astroEnv()...)

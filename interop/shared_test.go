@@ -2,10 +2,13 @@ package interop
 
 import (
 	"fmt"
+	"net/http"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	session "github.com/goastro/session"
 )
 
 // shared is one session store with the Astro app and the Go servers on it.
@@ -313,6 +316,46 @@ func TestSetCookieMatches(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestSetCookieOptions does what TestSetCookieMatches does with a cookie that
+// sets every option: name, domain, path, max-age, SameSite=Strict, and on Astro
+// 5 (whose configuration has it) Partitioned.
+func TestSetCookieOptions(t *testing.T) {
+	const name = "shop_sid"
+	for _, app := range astroApps {
+		t.Run(app.name, func(t *testing.T) {
+			st := newFSStore(t)
+			astro := server{name: app.name, url: startAstroBuild(t, app, st, distCustomCookie)}
+			g, _ := startGoCookie(t, "fs-lite", st, nil, nil, session.CookieConfig{
+				Name: name, Domain: "example.test", Path: "/", MaxAge: 3600,
+				SameSite: http.SameSiteStrictMode, Partitioned: app == astro5,
+			})
+			capture := func(s server) map[string]string {
+				got := map[string]string{}
+				b := newBrowser(t)
+				b.do("POST", s.url+"/api/set", map[string]any{"entries": []entryIn{{Key: "k", Value: `["v"]`}}}, nil)
+				got["start"] = b.cookieLine(name)
+				id := b.cookies[name]
+				if !uuidV4.MatchString(id) {
+					t.Fatalf("%s: cookie %s = %q", s.name, name, id)
+				}
+				var reg regenerated
+				b.do("POST", s.url+"/api/regenerate", nil, &reg)
+				got["regenerate"] = b.cookieLine(name)
+				other := newBrowser(t)
+				other.do("POST", s.url+"/api/load", map[string]any{"id": b.cookies[name]}, nil)
+				got["load"] = other.cookieLine(name)
+				b.do("POST", s.url+"/api/destroy", nil, nil)
+				got["destroy"] = b.cookieLine(name)
+				return got
+			}
+			want, got := capture(astro), capture(g)
+			for _, step := range []string{"start", "regenerate", "load", "destroy"} {
+				compareSetCookie(t, step, want[step], got[step], g.name)
+			}
+		})
+	}
 }
 
 // compareSetCookie compares two Set-Cookie lines attribute by attribute, in

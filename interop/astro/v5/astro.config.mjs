@@ -5,13 +5,22 @@ import { fileURLToPath } from 'node:url';
 import node from '@astrojs/node';
 import { defineConfig } from 'astro/config';
 
+// INTEROP_COOKIE=custom builds a second server (into dist-custom-cookie) whose
+// session cookie sets every option, to compare Set-Cookie lines beyond the defaults.
+const customCookie = process.env.INTEROP_COOKIE === 'custom';
+const cookie = { name: 'shop_sid', domain: 'example.test', path: '/', maxAge: 3600, sameSite: 'strict', partitioned: true };
+
 const own = (path) => fileURLToPath(new URL(`./node_modules/${path}`, import.meta.url));
 
 export default defineConfig({
 	srcDir: '../src',
+	outDir: customCookie ? './dist-custom-cookie' : './dist',
 	output: 'server',
 	adapter: node({ mode: 'standalone' }),
-	session: { driver: fileURLToPath(new URL('../src/session-driver.mjs', import.meta.url)) },
+	session: {
+		driver: fileURLToPath(new URL('../src/session-driver.mjs', import.meta.url)),
+		...(customCookie ? { cookie } : {}),
+	},
 	vite: {
 		// The shared sources live outside this folder: resolve their packages here.
 		resolve: {
