@@ -80,16 +80,32 @@ func BenchmarkReadKey(b *testing.B) {
 func BenchmarkSetKey(b *testing.B) {
 	run(b, "POST", false, func(im *impl) http.Handler { return im.set },
 		func(b *testing.B, im *impl, c *client, n int) {
-			var got int
-			var err error
-			c.do(im.wrapCheck(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				got, err = im.lastSeen(r)
-			})))
+			got, err := readInt(c, im, im.lastSeen)
 			if err != nil || got != n {
 				b.Errorf("lastSeen = %d, %v after %d writes", got, err, n)
 			}
 			readsBack(b, im, c, n)
 		})
+}
+
+// BenchmarkReadWrite reads a number (visits) and writes it back plus one.
+func BenchmarkReadWrite(b *testing.B) {
+	run(b, "POST", false, func(im *impl) http.Handler { return im.rmw },
+		func(b *testing.B, im *impl, c *client, n int) {
+			got, err := readInt(c, im, im.visits)
+			if err != nil || got != n {
+				b.Errorf("visits = %d, %v after %d increments", got, err, n)
+			}
+		})
+}
+
+// readInt runs get in a request of c's session.
+func readInt(c *client, im *impl, get func(*http.Request) (int, error)) (got int, err error) {
+	c.do(im.wrapCheck(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got, err = get(r)
+		w.Write(okBody)
+	})))
+	return got, err
 }
 
 // BenchmarkCart reads a 20-line cart, changes one line and writes it back.

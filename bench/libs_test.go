@@ -80,9 +80,11 @@ type impl struct {
 	untouched http.Handler // never uses the session
 	read      http.Handler // reads userId
 	set       http.Handler // sets lastSeen to a new number each time
+	rmw       http.Handler // reads the number under visits, writes it back plus one
 	cart      http.Handler // reads the 20-line cart, changes a line, writes it back
 	login     http.Handler // regenerates the ID and stores who signed in
 	lastSeen  func(*http.Request) (int, error)
+	visits    func(*http.Request) (int, error)
 	// wrapCheck wraps a handler that checks what a scenario stored.
 	wrapCheck func(http.Handler) http.Handler
 }
@@ -114,6 +116,7 @@ var (
 	keyRole     = session.NewKey[string]("role")
 	keyCart     = session.NewKey[[]CartItem]("cartItems")
 	keyLastSeen = session.NewKey[int]("lastSeen")
+	keyVisits   = session.NewKey[int]("visits")
 )
 
 func goastroImpl(tb testing.TB, store string, drv storage.Driver) *impl {
@@ -162,6 +165,22 @@ func goastroImpl(tb testing.TB, store string, drv storage.Driver) *impl {
 	}))
 	im.lastSeen = func(r *http.Request) (int, error) {
 		v, _, err := keyLastSeen.Get(session.From(r.Context()))
+		return v, err
+	}
+	im.rmw = mw(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s := session.From(r.Context())
+		v, _, err := keyVisits.Get(s)
+		if err == nil {
+			err = keyVisits.Set(s, v+1)
+		}
+		if err != nil {
+			fail(w, err)
+			return
+		}
+		w.Write(okBody)
+	}))
+	im.visits = func(r *http.Request) (int, error) {
+		v, _, err := keyVisits.Get(session.From(r.Context()))
 		return v, err
 	}
 	k := 0
@@ -235,6 +254,12 @@ func scsImpl(tb testing.TB, store string, st scs.Store) *impl {
 		w.Write(okBody)
 	}))
 	im.lastSeen = func(r *http.Request) (int, error) { return sm.GetInt(r.Context(), "lastSeen"), nil }
+	im.rmw = mw(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
+		sm.Put(ctx, "visits", sm.GetInt(ctx, "visits")+1)
+		w.Write(okBody)
+	}))
+	im.visits = func(r *http.Request) (int, error) { return sm.GetInt(r.Context(), "visits"), nil }
 	k := 0
 	im.cart = mw(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
@@ -332,6 +357,25 @@ func gorillaImpl(tb testing.TB, store, lib string, st sessions.Store, regenerate
 			return 0, err
 		}
 		v, _ := s.Values["lastSeen"].(int)
+		return v, nil
+	}
+	im.rmw = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s := get(w, r)
+		if s == nil {
+			return
+		}
+		v, _ := s.Values["visits"].(int)
+		s.Values["visits"] = v + 1
+		if save(w, r, s) {
+			w.Write(okBody)
+		}
+	})
+	im.visits = func(r *http.Request) (int, error) {
+		s, err := st.Get(r, name)
+		if err != nil {
+			return 0, err
+		}
+		v, _ := s.Values["visits"].(int)
 		return v, nil
 	}
 	k := 0
