@@ -1,7 +1,7 @@
 // Runs a list of operations through unstorage's redis driver (the driver Astro's
 // "redis" session driver is) and prints their results as JSON, one per
 // operation. Input on stdin: {"options": {...redis driver options...}, "ops":
-// [["set", key, value, ttl?], ["get", key], ["has", key], ["remove", key],
+// [["set", key, value, ttl?], ["get", key], ["has", key], ["remove", key], ["clear"],
 // ["keys"], ["astroGet", key]]}. "astroGet" reads as Astro does: through
 // createStorage().getItem, which parses the stored text as JSON.
 import { createStorage } from "unstorage";
@@ -33,6 +33,9 @@ try {
       case "remove":
         await storage.removeItem(key);
         out.push(null);
+        break;
+      case "clear":
+        try { await storage.clear(); out.push("ok"); } catch (e) { out.push(String(e.message)); }
         break;
       case "keys":
         out.push((await storage.getKeys()).sort());
