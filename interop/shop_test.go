@@ -22,6 +22,14 @@ var shopBuild struct {
 	path string
 }
 
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if shopBuild.path != "" {
+		os.RemoveAll(filepath.Dir(shopBuild.path))
+	}
+	os.Exit(code)
+}
+
 // buildShop compiles the shop example (examples/shop) once per test binary.
 func buildShop(t *testing.T) string {
 	t.Helper()
