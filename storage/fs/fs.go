@@ -73,6 +73,9 @@
 // program is noticed and recreated. Locks do not extend to network file systems
 // whose flock is local to one machine, nor to Astro's own writes, which take no
 // lock.
+//
+// The driver needs flock(2) and inode numbers: it runs on Linux, macOS and the
+// BSDs. On other systems the package compiles but New returns an error.
 package fs
 
 import (
@@ -179,6 +182,9 @@ func New(opts Options) (*Store, error) {
 	}
 	if strings.IndexByte(base, 0) >= 0 {
 		return nil, fmt.Errorf("%w: fs: base %q contains a NUL byte", storage.ErrInvalidOption, base)
+	}
+	if err := supported(); err != nil {
+		return nil, err
 	}
 	abs, err := filepath.Abs(base)
 	if err != nil {
@@ -300,30 +306,26 @@ func (s *Store) lock(ctx context.Context, i int) (unlock func(), err error) {
 			}
 			st.f = f
 		}
-		fd := int(st.f.Fd())
-		err := syscall.Flock(fd, syscall.LOCK_EX|syscall.LOCK_NB)
-		if err == nil {
+		f := st.f
+		locked, err := tryLock(f)
+		if err != nil {
+			release()
+			return nil, fmt.Errorf("fs: flock %s: %w", lockPath, err)
+		}
+		if locked {
 			// The lock file may have been removed or replaced (by a program
 			// clearing the whole folder) between our open and our flock: then
 			// we hold a lock nobody else sees. Check, and start again if so.
-			var held, cur syscall.Stat_t
-			if syscall.Fstat(fd, &held) == nil && syscall.Stat(lockPath, &cur) == nil && held.Ino == cur.Ino && held.Dev == cur.Dev {
+			if isFile(f, lockPath) {
 				return func() {
-					_ = syscall.Flock(fd, syscall.LOCK_UN)
+					_ = unlockFile(f)
 					release()
 				}, nil
 			}
-			_ = syscall.Flock(fd, syscall.LOCK_UN)
-			st.f.Close()
+			_ = unlockFile(f)
+			f.Close()
 			st.f = nil
 			continue
-		}
-		if err == syscall.EINTR {
-			continue
-		}
-		if err != syscall.EWOULDBLOCK {
-			release()
-			return nil, fmt.Errorf("fs: flock %s: %w", lockPath, err)
 		}
 		t := time.NewTimer(delay)
 		select {
@@ -389,35 +391,35 @@ type record struct {
 func (s *Store) readRecord(k string, withValue bool) (record, error) {
 	p := s.path(k)
 	if !withValue {
-		var st syscall.Stat_t
-		if err := syscall.Stat(p, &st); err != nil {
-			if err == syscall.ENOENT || err == syscall.ENOTDIR {
+		info, err := os.Stat(p)
+		if err != nil {
+			if notFound(err) {
 				return record{}, nil
 			}
-			return record{}, fmt.Errorf("fs: stat %s: %w", p, err)
+			return record{}, fmt.Errorf("fs: %w", err)
 		}
-		if st.Mode&syscall.S_IFMT != syscall.S_IFREG || st.Size == 0 {
+		if !info.Mode().IsRegular() || info.Size() == 0 {
 			return record{}, nil
 		}
-		return record{size: st.Size, ino: st.Ino, exists: true}, nil
+		return record{size: info.Size(), ino: inode(info), exists: true}, nil
 	}
 	f, err := os.Open(p)
 	if err != nil {
-		if errors.Is(err, iofs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
+		if notFound(err) {
 			return record{}, nil
 		}
 		return record{}, fmt.Errorf("fs: %w", err)
 	}
 	defer f.Close()
-	var st syscall.Stat_t
-	if err := syscall.Fstat(int(f.Fd()), &st); err != nil {
-		return record{}, fmt.Errorf("fs: stat %s: %w", p, err)
+	info, err := f.Stat()
+	if err != nil {
+		return record{}, fmt.Errorf("fs: %w", err)
 	}
-	if st.Mode&syscall.S_IFMT != syscall.S_IFREG || st.Size == 0 {
+	if !info.Mode().IsRegular() || info.Size() == 0 {
 		return record{}, nil
 	}
 	// Read to the end: another program may be rewriting the file in place.
-	buf := make([]byte, 0, st.Size+1)
+	buf := make([]byte, 0, info.Size()+1)
 	for {
 		n, err := f.Read(buf[len(buf):cap(buf)])
 		buf = buf[:len(buf)+n]
@@ -434,7 +436,7 @@ func (s *Store) readRecord(k string, withValue bool) (record, error) {
 	if len(buf) == 0 {
 		return record{}, nil
 	}
-	return record{value: string(buf), size: int64(len(buf)), ino: st.Ino, exists: true}, nil
+	return record{value: string(buf), size: int64(len(buf)), ino: inode(info), exists: true}, nil
 }
 
 // lookup finds the live record of k. Unlocked callers pass locked=false: when
@@ -493,19 +495,18 @@ func (s *Store) removeExpired(k string, now int64) (bool, error) {
 	if err != nil || !ok {
 		return false, err
 	}
-	var st syscall.Stat_t
 	p := s.path(k)
-	err = syscall.Lstat(p, &st)
+	info, err := os.Lstat(p)
 	switch {
-	case err == syscall.ENOENT || err == syscall.ENOTDIR || (err == nil && st.Ino != sc.ino):
+	case notFound(err) || (err == nil && inode(info) != sc.ino):
 		// The sidecar is stale.
 		return false, s.removeSidecar(k)
 	case err != nil:
-		return false, fmt.Errorf("fs: stat %s: %w", p, err)
+		return false, fmt.Errorf("fs: %w", err)
 	case sc.expires > now:
 		return false, nil
 	}
-	if err := syscall.Unlink(p); err != nil && err != syscall.ENOENT {
+	if err := unlinkFile(p); err != nil && !notFound(err) {
 		return false, fmt.Errorf("fs: remove %s: %w", p, err)
 	}
 	return true, s.removeSidecar(k)
@@ -625,7 +626,7 @@ func (s *Store) remove(k string) error {
 	p := s.path(k)
 	// Unlink, not os.Remove: a folder (holding longer keys) is not a value
 	// and must stay.
-	if err := syscall.Unlink(p); err != nil && err != syscall.ENOENT && err != syscall.ENOTDIR && err != syscall.EISDIR {
+	if err := unlinkFile(p); err != nil && !notFound(err) && !errors.Is(err, syscall.EISDIR) {
 		return fmt.Errorf("fs: remove %s: %w", p, err)
 	}
 	return s.removeSidecar(k)
@@ -669,9 +670,9 @@ func (s *Store) write(k, value string, ttl time.Duration) error {
 			return fmt.Errorf("fs: sync %s: %w", tmpName, err)
 		}
 	}
-	var st syscall.Stat_t
-	if err := syscall.Fstat(int(tmp.Fd()), &st); err != nil {
-		return fmt.Errorf("fs: stat %s: %w", tmpName, err)
+	info, err := tmp.Stat()
+	if err != nil {
+		return fmt.Errorf("fs: %w", err)
 	}
 	if err := tmp.Close(); err != nil {
 		return fmt.Errorf("fs: close %s: %w", tmpName, err)
@@ -684,7 +685,7 @@ func (s *Store) write(k, value string, ttl time.Duration) error {
 	if ttl > 0 {
 		prevSidecar, _ = os.ReadFile(s.sidecarPath(k))
 		exp := time.Now().Add(ttl).UnixNano()
-		if err := s.writeSidecar(k, sidecar{expires: exp, ino: st.Ino}); err != nil {
+		if err := s.writeSidecar(k, sidecar{expires: exp, ino: inode(info)}); err != nil {
 			return err
 		}
 	}
@@ -781,7 +782,7 @@ func (s *Store) Keys(ctx context.Context, prefix string) ([]string, error) {
 	now := time.Now().UnixNano()
 	err := filepath.WalkDir(root, func(p string, d iofs.DirEntry, err error) error {
 		if err != nil {
-			if errors.Is(err, iofs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
+			if notFound(err) {
 				return nil // removed while we walk, or the root is missing
 			}
 			return err
@@ -825,7 +826,7 @@ func (s *Store) Keys(ctx context.Context, prefix string) ([]string, error) {
 			return err
 		}
 		if ok && sc.expires <= now {
-			if st, _ := info.Sys().(*syscall.Stat_t); st != nil && st.Ino == sc.ino {
+			if inode(info) == sc.ino {
 				return nil
 			}
 		}
@@ -978,6 +979,12 @@ func (s *Store) Sweep(ctx context.Context) (int, error) {
 		return removed, fmt.Errorf("fs: sweep: %w", err)
 	}
 	return removed, nil
+}
+
+// notFound reports an error that means "no such file": missing, or a path
+// component that is a file.
+func notFound(err error) bool {
+	return errors.Is(err, iofs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR)
 }
 
 func removeOrphan(p string, d iofs.DirEntry) error {

@@ -1,0 +1,24 @@
+//go:build !unix
+
+package fs
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"runtime"
+)
+
+// The driver needs flock(2) and inode numbers: it works on Linux, the BSDs and
+// macOS. Elsewhere New returns this error, and the rest only compiles.
+func supported() error {
+	return fmt.Errorf("fs: the fs driver is not supported on %s (it needs flock and inode numbers)", runtime.GOOS)
+}
+
+var errUnsupported = errors.New("fs: not supported on " + runtime.GOOS)
+
+func tryLock(*os.File) (bool, error) { return false, errUnsupported }
+func unlockFile(*os.File) error      { return errUnsupported }
+func isFile(*os.File, string) bool   { return false }
+func inode(os.FileInfo) uint64       { return 0 }
+func unlinkFile(p string) error      { return os.Remove(p) }
