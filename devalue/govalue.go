@@ -139,11 +139,197 @@ func (e *encoder) flattenGo(v any, depth int) (int, error) {
 			return idx, err
 		}
 	}
+	if len(e.opts.Reducers) == 0 {
+		// direct paths for the common containers of typed data
+		ev := rv
+		if ev.Kind() == reflect.Pointer {
+			ev = ev.Elem()
+		}
+		switch ev.Kind() {
+		case reflect.Struct:
+			if fields, ok := plainStruct(ev.Type()); ok {
+				return idx, e.encodeStruct(idx, ev, fields, depth)
+			}
+		case reflect.Slice, reflect.Array:
+			if ev.Type().Elem().Kind() != reflect.Uint8 {
+				return idx, e.encodeSlice(idx, ev, depth)
+			}
+		}
+	}
 	m, err := normalize(rv)
 	if err != nil {
 		return 0, err
 	}
 	return idx, e.encodeModel(idx, m, depth)
+}
+
+var plainCache sync.Map // reflect.Type -> bool
+
+// plainStruct returns the fields of a struct type that is written as a plain
+// object field by field: not a type with its own encoding, and no field name
+// JavaScript would order first (an array index).
+func plainStruct(t reflect.Type) ([]fieldInfo, bool) {
+	if t == timeType || t == urlType || t == bigIntType {
+		return nil, false
+	}
+	fields := structFields(t)
+	if ok, found := plainCache.Load(t); found {
+		return fields, ok.(bool)
+	}
+	ok := true
+	if _, model := modelValue(reflect.New(t).Elem()); model {
+		ok = false
+	}
+	for _, f := range fields {
+		if isArrayIndex(f.name) || f.name == "__proto__" {
+			ok = false
+		}
+	}
+	plainCache.Store(t, ok)
+	return fields, ok
+}
+
+// flattenRV writes a Go value held in a reflect.Value, without boxing
+// scalars (only used when there are no reducers, which must see Go values).
+func (e *encoder) flattenRV(rv reflect.Value, depth int) (int, error) {
+	switch rv.Kind() {
+	case reflect.String:
+		x := rv.String()
+		if i, ok := e.strIdx[x]; ok {
+			return i, nil
+		}
+		idx := e.reserve()
+		e.strIdx[x] = idx
+		start := len(e.arena)
+		e.arena = AppendString(e.arena, x)
+		e.spans[idx] = span{start, len(e.arena)}
+		return idx, nil
+	case reflect.Bool:
+		if rv.Bool() {
+			return e.literal(2, nil, depth)
+		}
+		return e.literal(1, nil, depth)
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		i := rv.Int()
+		if i <= -1<<53 || i >= 1<<53 {
+			return 0, notSerializable(unsafeIntMsg, rv.Interface())
+		}
+		return e.number(float64(i), nil, depth)
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		u := rv.Uint()
+		if u >= 1<<53 {
+			return 0, notSerializable(unsafeIntMsg, rv.Interface())
+		}
+		return e.number(float64(u), nil, depth)
+	case reflect.Float32, reflect.Float64:
+		return e.number(rv.Float(), nil, depth)
+	case reflect.Interface:
+		if rv.IsNil() {
+			return e.literal(0, nil, depth)
+		}
+		return e.flatten(rv.Elem().Interface(), depth)
+	case reflect.Invalid:
+		return e.literal(0, nil, depth)
+	case reflect.Struct:
+		if depth >= e.maxDepth {
+			return 0, tooDeep(nil)
+		}
+		if rv.Type() == timeType && rv.CanAddr() {
+			t := rv.Addr().Interface().(*time.Time)
+			idx := e.reserve()
+			b := e.buf(depth)
+			b = append(b, `["Date","`...)
+			b, _ = appendISO(b, &Date{Time: *t})
+			e.commit(idx, depth, append(b, `"]`...))
+			return idx, nil
+		}
+		if fields, ok := plainStruct(rv.Type()); ok {
+			idx := e.reserve()
+			return idx, e.encodeStruct(idx, rv, fields, depth)
+		}
+	case reflect.Slice:
+		if rv.Type().Elem().Kind() != reflect.Uint8 {
+			if depth >= e.maxDepth {
+				return 0, tooDeep(nil)
+			}
+			idx := e.reserve()
+			return idx, e.encodeSlice(idx, rv, depth)
+		}
+	}
+	if !rv.CanInterface() {
+		return e.literal(0, nil, depth)
+	}
+	return e.flatten(rv.Interface(), depth)
+}
+
+// encodeStruct writes slot idx for a struct, field by field.
+func (e *encoder) encodeStruct(idx int, rv reflect.Value, fields []fieldInfo, depth int) error {
+	var small [16]int
+	idxs := small[:0]
+	if len(fields) > len(small) {
+		idxs = make([]int, 0, len(fields))
+	}
+	var skipped uint64 // fields left out (omitempty), for the first 64
+	for j, f := range fields {
+		fv, ok := fieldByIndex(rv, f.index)
+		if !ok || (f.omitEmpty && isEmptyValue(fv)) || (f.omitZero && fv.IsZero()) {
+			if j < 64 {
+				skipped |= 1 << j
+				idxs = append(idxs, 0)
+				continue
+			}
+			fv = reflect.Value{}
+		}
+		ci, err := e.flattenRV(fv, depth+1)
+		if err != nil {
+			return withPath(err, pathKey(f.name))
+		}
+		idxs = append(idxs, ci)
+	}
+	b := e.buf(depth)
+	b = append(b, '{')
+	first := true
+	for j, f := range fields {
+		if j < 64 && skipped&(1<<j) != 0 {
+			continue
+		}
+		if !first {
+			b = append(b, ',')
+		}
+		first = false
+		b = AppendString(b, f.name)
+		b = append(b, ':')
+		b = appendIdx(b, idxs[j])
+	}
+	e.commit(idx, depth, append(b, '}'))
+	return nil
+}
+
+// encodeSlice writes slot idx for a slice or array (not of bytes).
+func (e *encoder) encodeSlice(idx int, rv reflect.Value, depth int) error {
+	n := rv.Len()
+	var small [16]int
+	idxs := small[:0]
+	if n > len(small) {
+		idxs = make([]int, 0, n)
+	}
+	for i := 0; i < n; i++ {
+		ci, err := e.flattenRV(rv.Index(i), depth+1)
+		if err != nil {
+			return withPath(err, "["+strconv.Itoa(i)+"]")
+		}
+		idxs = append(idxs, ci)
+	}
+	b := e.buf(depth)
+	b = append(b, '[')
+	for j, i := range idxs {
+		if j > 0 {
+			b = append(b, ',')
+		}
+		b = appendIdx(b, i)
+	}
+	e.commit(idx, depth, append(b, ']'))
+	return nil
 }
 
 // goPrimitive writes a primitive converted from a Go scalar; reducers see the

@@ -339,12 +339,18 @@ func (e *encoder) literal(which int, orig any, depth int) (int, error) {
 	}
 	idx := e.reserve()
 	e.litIdx[which] = idx + 1
-	if orig != nil {
-		if _, ok := orig.(bool); !ok {
-			orig = nil
+	if len(e.opts.Reducers) > 0 {
+		if orig == nil && which > 0 {
+			orig = which == 2
+		}
+		if ok, err := e.reduce(idx, orig, depth); ok || err != nil {
+			return idx, err
 		}
 	}
-	return e.primitive(idx, orig, depth)
+	start := len(e.arena)
+	e.arena = append(e.arena, [3]string{"null", "false", "true"}[which]...)
+	e.spans[idx] = span{start, len(e.arena)}
+	return idx, nil
 }
 
 // primitive writes the slot of a primitive at idx (reducers first).

@@ -490,3 +490,24 @@ func TestParseNumbers(t *testing.T) {
 		}
 	}
 }
+
+func TestNamedScalarTypes(t *testing.T) {
+	type flag bool
+	type name string
+	type count uint16
+	v := map[string]any{"f": flag(true), "g": flag(false), "n": name("x"), "c": count(7), "p": new(flag)}
+	s, err := Stringify(v)
+	if err != nil || s != `[{"c":1,"f":2,"g":3,"n":4,"p":3},7,true,false,"x"]` {
+		t.Errorf("got %s %v", s, err)
+	}
+	type st struct {
+		F flag  `json:"f"`
+		N name  `json:"n"`
+		C count `json:"c"`
+		I any   `json:"i"`
+	}
+	s, err = Stringify(st{true, "x", 7, flag(false)})
+	if err != nil || s != `[{"f":1,"n":2,"c":3,"i":4},true,"x",7,false]` {
+		t.Errorf("got %s %v", s, err)
+	}
+}
