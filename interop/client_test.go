@@ -168,6 +168,10 @@ type regenerated struct {
 
 func (s server) shop(b *browser) (w written)  { b.do("POST", s.url+"/api/shop", nil, &w); return }
 func (s server) types(b *browser) (w written) { b.do("POST", s.url+"/api/types", nil, &w); return }
+func (s server) native(b *browser) (w written) {
+	b.do("POST", s.url+"/api/native", nil, &w)
+	return
+}
 func (s server) view(b *browser) (v sessionView) {
 	b.do("GET", s.url+"/api/session", nil, &v)
 	return

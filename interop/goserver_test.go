@@ -5,8 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
+	"math/big"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -51,6 +54,36 @@ func goShopValues() []shopKey {
 		{"loginTime", time.Date(2026, 1, 2, 3, 4, 5, 6e6, time.UTC)},
 		{"cartItems", []cartItem{{"sku-1", 2}, {"sku-2", 1}}},
 		{"preferences", preferences{Theme: "dark", Lang: "en"}},
+	}
+}
+
+type pointed struct {
+	ID int `json:"id"`
+}
+
+type sharedPointers struct {
+	First  *pointed `json:"first"`
+	Second *pointed `json:"second"`
+}
+
+// goNativeValues are the Go counterparts of nativeValues in
+// astro/src/lib/values.js: plain Go values that the library converts.
+func goNativeValues() []shopKey {
+	big, _ := new(big.Int).SetString("12345678901234567890123", 10)
+	u, _ := url.Parse("https://example.com/a/b?q=1#f")
+	p := &pointed{ID: 1}
+	return []shopKey{
+		{"date", time.Date(2025, 1, 2, 3, 4, 5, 6e6, time.UTC)},
+		{"bigint", big},
+		{"bytes", []byte{0, 1, 255}},
+		{"url", u},
+		{"object", map[string]any{"a": 1, "b": "x", "c": []any{true, nil}}},
+		{"struct", cartItem{"sku-1", 2}},
+		{"intMap", map[int]string{1: "one", 2: "two"}},
+		{"floats", []float64{0.1, math.Copysign(0, -1), 1e21, 5e-324}},
+		{"nilPointer", (*cartItem)(nil)},
+		{"maxSafe", int64(1<<53 - 1)},
+		{"sharedPointer", sharedPointers{p, p}},
 	}
 }
 
@@ -198,9 +231,13 @@ func (g *goServer) route(route string, s *session.Session, r *http.Request, entr
 	case "POST delete":
 		s.Delete(key)
 		return map[string]any{"id": idOrNil(s)}, nil
-	case "POST shop":
+	case "POST shop", "POST native":
+		list := goShopValues()
+		if route == "POST native" {
+			list = goNativeValues()
+		}
 		values := map[string]string{}
-		for _, kv := range goShopValues() {
+		for _, kv := range list {
 			if err := s.Set(kv.key, kv.value); err != nil {
 				return nil, err
 			}

@@ -31,10 +31,16 @@ func newShared(t *testing.T, app *astroApp, st store) *shared {
 	sh := &shared{app: app, st: st, expected: map[string]map[string]string{}}
 	sh.astro = server{name: app.name, url: startAstro(t, app, st)}
 	b := newBrowser(t)
-	var shop, types map[string]string
-	sh.shopKeys, shop = sh.astro.expected(b, "shop")
-	sh.typeKeys, types = sh.astro.expected(b, "types")
-	sh.expected["shop"], sh.expected["types"] = shop, types
+	for _, set := range []string{"shop", "types", "native"} {
+		keys, values := sh.astro.expected(b, set)
+		sh.expected[set] = values
+		switch set {
+		case "shop":
+			sh.shopKeys = keys
+		case "types":
+			sh.typeKeys = keys
+		}
+	}
 	for _, d := range goDrivers[st.driver] {
 		g, _ := startGo(t, d, st, sh.expected, sh.typeKeys)
 		sh.gos = append(sh.gos, g)
@@ -97,6 +103,11 @@ var scenarios = []struct {
 		reportCheck(t, r, r.check(b, "types"))
 		// And the writer still reads what the reader's check loaded (reads write nothing).
 		reportCheck(t, w, w.check(b, "types"))
+	}},
+	{"plain Go values", func(t *testing.T, sh *shared, w, r server) {
+		b := newBrowser(t)
+		w.native(b)
+		reportCheck(t, r, r.check(b, "native"))
 	}},
 	{"delete", func(t *testing.T, sh *shared, w, r server) {
 		b := newBrowser(t)
@@ -403,6 +414,7 @@ func TestSameRecord(t *testing.T) {
 	}{
 		{"shop", func(s server, b *browser) { s.shop(b) }, true},
 		{"every type", func(s server, b *browser) { s.types(b) }, true},
+		{"plain Go values", func(s server, b *browser) { s.native(b) }, true},
 		{"two writes", func(s server, b *browser) {
 			s.set(b, entryIn{Key: "cart", Value: `[[1,2],"sku-1","sku-2"]`})
 			s.set(b, entryIn{Key: "visits", Value: `[3]`}, entryIn{Key: "cart", Value: `[[1],"sku-3"]`})

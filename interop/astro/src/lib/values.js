@@ -99,6 +99,25 @@ export function typeValues() {
 	};
 }
 
+// Values that a Go program writes from plain Go values (time.Time, *big.Int,
+// []byte, *url.URL, maps, structs, pointers): what they must be in JavaScript.
+export function nativeValues() {
+	const shared = { id: 1 };
+	return {
+		date: new Date(Date.UTC(2025, 0, 2, 3, 4, 5, 6)),
+		bigint: 12345678901234567890123n,
+		bytes: new Uint8Array([0, 1, 255]),
+		url: new URL('https://example.com/a/b?q=1#f'),
+		object: { a: 1, b: 'x', c: [true, null] },
+		struct: { productId: 'sku-1', quantity: 2 },
+		intMap: new Map([[1, 'one'], [2, 'two']]),
+		floats: [0.1, -0, 1e21, 5e-324],
+		nilPointer: null,
+		maxSafe: 9007199254740991,
+		sharedPointer: { first: shared, second: shared },
+	};
+}
+
 // tagged returns a JSON-safe view of v in which every value JSON cannot carry is an
 // object {"$type": ...}, so a reader can see Dates, Maps, Sets, BigInts, ... for what they are.
 export function tagged(v, path = new Set()) {

@@ -2,14 +2,14 @@
 // as devalue text (the Astro URL reducer included) so that both sides can compare
 // them byte for byte, with a tagged JSON view alongside for people.
 import { isDeepStrictEqual } from 'node:util';
-import { parse, shopValues, stringify, tagged, typeValues } from '../../lib/values.js';
+import { nativeValues, parse, shopValues, stringify, tagged, typeValues } from '../../lib/values.js';
 
 export const prerender = false;
 
 const json = (body, status = 200) =>
 	new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
 
-const sets = { shop: shopValues, types: typeValues };
+const sets = { shop: shopValues, types: typeValues, native: nativeValues };
 
 async function body(request) {
 	const text = await request.text();
@@ -57,6 +57,7 @@ const routes = {
 	// Writes the shop's keys or one value of every type, built in JavaScript.
 	'POST shop': async ({ session }) => write(session, shopValues()),
 	'POST types': async ({ session }) => write(session, typeValues()),
+	'POST native': async ({ session }) => write(session, nativeValues()),
 	// The devalue text of those values, without touching the session.
 	'GET expected': async ({ url }) => {
 		const values = {};
