@@ -1,13 +1,18 @@
 package interop
 
 import (
+	"context"
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
+	"time"
 
-	"context"
 	"github.com/redis/go-redis/v9"
+
+	session "github.com/goastro/session"
 )
 
 // put stores a record under a session ID directly in the store.
@@ -114,4 +119,43 @@ func (s store) remove(t *testing.T, id string) {
 	if err := c.Del(context.Background(), s.key(id)).Err(); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestIdleTimeoutShared: with an idle timeout the Go side keeps its bookkeeping in
+// the record under session.MetaKey. Astro sees that key, keeps it when it
+// rewrites the record, and the Go side goes on reading the session; Astro's own
+// requests do not count as activity for the Go side's idle timeout.
+func TestIdleTimeoutShared(t *testing.T) {
+	eachShared(t, func(t *testing.T, sh *shared) {
+		g, _ := startGoWith(t, goDrivers[sh.st.driver][0], sh.st, sh.expected, sh.typeKeys, func(c *session.Config) {
+			c.IdleTimeout = time.Hour
+		})
+		b := newBrowser(t)
+		g.shop(b)
+		if c := b.sessionCookie(); !strings.Contains(c, "; Max-Age=") {
+			t.Errorf("Go with an idle timeout sent %q, want a Max-Age", c)
+		}
+		rec, _ := sh.st.raw(t, b.session())
+		if !strings.Contains(rec, `"`+session.MetaKey+`"`) {
+			t.Fatalf("no %s key in the record: %s", session.MetaKey, rec)
+		}
+		v := sh.astro.view(b)
+		if !slices.Contains(v.Keys, session.MetaKey) || len(v.Keys) != len(sh.shopKeys)+1 {
+			t.Errorf("Astro sees keys %q", v.Keys)
+		}
+		sh.astro.set(b, entryIn{Key: "lastPage", Value: `["/cart"]`})
+		if c := b.sessionCookie(); strings.Contains(c, "Max-Age") {
+			t.Errorf("Astro sent %q", c)
+		}
+		rec2, _ := sh.st.raw(t, b.session())
+		if !strings.Contains(rec2, `"`+session.MetaKey+`"`) {
+			t.Errorf("Astro's rewrite dropped %s: %s", session.MetaKey, rec2)
+		}
+		gv := g.view(b)
+		want := append([]string{"lastPage"}, sh.shopKeys...)
+		if !slices.Equal(gv.Keys, want) {
+			t.Errorf("Go sees keys %q after Astro wrote, want %q", gv.Keys, want)
+		}
+		reportCheck(t, g, g.check(b, "shop"))
+	})
 }

@@ -106,11 +106,11 @@ type goServer struct {
 // library's driver name: "fs" or "fs-lite" on an fs store, "redis" on Redis.
 func startGo(t *testing.T, driver string, st store, expected map[string]map[string]string, typeKeys []string) (server, *goServer) {
 	t.Helper()
-	return startGoCookie(t, driver, st, expected, typeKeys, session.CookieConfig{})
+	return startGoWith(t, driver, st, expected, typeKeys, nil)
 }
 
-// startGoCookie is startGo with a session cookie configuration.
-func startGoCookie(t *testing.T, driver string, st store, expected map[string]map[string]string, typeKeys []string, cookie session.CookieConfig) (server, *goServer) {
+// startGoWith is startGo with changes to the session configuration.
+func startGoWith(t *testing.T, driver string, st store, expected map[string]map[string]string, typeKeys []string, configure func(*session.Config)) (server, *goServer) {
 	t.Helper()
 	var opts map[string]any
 	switch st.driver {
@@ -120,12 +120,15 @@ func startGoCookie(t *testing.T, driver string, st store, expected map[string]ma
 		opts = map[string]any{"url": "redis://" + st.redis, "base": st.base}
 	}
 	logs := &lockedBuffer{}
-	mgr, err := session.New(session.Config{
+	cfg := session.Config{
 		Driver:  driver,
 		Options: opts,
-		Cookie:  cookie,
 		Logger:  slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
-	})
+	}
+	if configure != nil {
+		configure(&cfg)
+	}
+	mgr, err := session.New(cfg)
 	if err != nil {
 		t.Fatalf("session.New(%s): %v", driver, err)
 	}

@@ -338,9 +338,11 @@ func TestSetCookieOptions(t *testing.T) {
 		t.Run(app.name, func(t *testing.T) {
 			st := newFSStore(t)
 			astro := server{name: app.name, url: startAstroBuild(t, app, st, distCustomCookie)}
-			g, _ := startGoCookie(t, "fs-lite", st, nil, nil, session.CookieConfig{
-				Name: name, Domain: "example.test", Path: "/", MaxAge: 3600,
-				SameSite: http.SameSiteStrictMode, Partitioned: app == astro5,
+			g, _ := startGoWith(t, "fs-lite", st, nil, nil, func(c *session.Config) {
+				c.Cookie = session.CookieConfig{
+					Name: name, Domain: "example.test", Path: "/", MaxAge: 3600,
+					SameSite: http.SameSiteStrictMode, Partitioned: app == astro5,
+				}
 			})
 			capture := func(s server) map[string]string {
 				got := map[string]string{}
