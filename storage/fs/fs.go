@@ -121,7 +121,8 @@ type Options struct {
 	// NoSync skips the fsync of each written file and of its folder. Writes stay
 	// atomic for readers, but may be lost on power failure.
 	NoSync bool
-	// FileMode is the permission of record files; 0600 when zero.
+	// FileMode is the permission of record, sidecar and lock files; 0600 when
+	// zero. Processes of several users sharing a folder need group access.
 	FileMode os.FileMode
 	// DirMode is the permission of the folders created; 0700 when zero.
 	DirMode os.FileMode
@@ -299,7 +300,7 @@ func (s *Store) lock(ctx context.Context, i int) (unlock func(), err error) {
 				release()
 				return nil, fmt.Errorf("fs: lock: %w", err)
 			}
-			f, err := os.OpenFile(lockPath, os.O_RDWR|os.O_CREATE, 0o600)
+			f, err := os.OpenFile(lockPath, os.O_RDWR|os.O_CREATE, s.fileMode)
 			if err != nil {
 				release()
 				return nil, fmt.Errorf("fs: lock: %w", err)
@@ -732,7 +733,13 @@ func (s *Store) writeFileAtomic(p string, data []byte) error {
 	if err != nil {
 		return fmt.Errorf("fs: %w", err)
 	}
-	_, werr := tmp.Write(data)
+	var werr error
+	if s.fileMode != 0o600 {
+		werr = tmp.Chmod(s.fileMode)
+	}
+	if werr == nil {
+		_, werr = tmp.Write(data)
+	}
 	if werr == nil && !s.noSync {
 		werr = tmp.Sync()
 	}

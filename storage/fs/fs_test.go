@@ -530,3 +530,33 @@ func sorted(s []string) []string {
 	}
 	return out
 }
+
+func TestFileModes(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t, fs.Options{NoSync: true, FileMode: 0o640, DirMode: 0o750})
+	if err := s.Set(ctx, "d:k", "v", time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	base := s.Base()
+	check := func(rel string, want os.FileMode) {
+		t.Helper()
+		info, err := os.Stat(filepath.Join(base, rel))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := info.Mode().Perm(); got&^0o022 != want&^0o022 { // the umask may remove group write
+			t.Errorf("%s has mode %v, want %v", rel, got, want)
+		}
+	}
+	check("d", 0o750)
+	check("d/k", 0o640)
+	matches, _ := filepath.Glob(filepath.Join(base, ".goastro/ttl/*/*"))
+	locks, _ := filepath.Glob(filepath.Join(base, ".goastro/lock/*"))
+	if len(matches) != 1 || len(locks) == 0 {
+		t.Fatalf("sidecars %v, locks %v", matches, locks)
+	}
+	rel, _ := filepath.Rel(base, matches[0])
+	check(rel, 0o640)
+	rel, _ = filepath.Rel(base, locks[0])
+	check(rel, 0o640)
+}
