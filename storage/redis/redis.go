@@ -23,6 +23,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -249,30 +250,45 @@ func checkAddrs(what string, addrs []string) error {
 	return nil
 }
 
-// parseURL parses a redis:// or rediss:// URL. Its errors never quote the URL,
-// which may hold a password.
+// parseURL parses a redis:// or rediss:// URL. Its errors never quote the URL
+// or any part of it, since a malformed URL may hold a password where the parser
+// does not expect one (an unescaped '/' or '@' in it, for example).
 func parseURL(raw string) (*goredis.Options, error) {
 	u, err := url.Parse(raw)
 	if err != nil {
-		// url.Error quotes the whole URL; say what is wrong without it.
+		msg := "malformed"
+		var ee url.EscapeError
 		var ue *url.Error
-		if errors.As(err, &ue) {
-			err = ue.Err
+		switch {
+		case errors.As(err, &ee):
+			msg = "invalid percent-escape"
+		case errors.As(err, &ue):
+			msg = unquote(ue.Err.Error())
 		}
-		return nil, fmt.Errorf("redis: invalid url (%v): %w", err, storage.ErrInvalidOption)
+		return nil, fmt.Errorf("redis: invalid url (%s): %w", msg, storage.ErrInvalidOption)
 	}
 	if u.Scheme != "redis" && u.Scheme != "rediss" {
-		return nil, fmt.Errorf("redis: url scheme %q is not redis or rediss: %w", u.Scheme, storage.ErrInvalidOption)
+		return nil, fmt.Errorf("redis: url scheme is not redis or rediss: %w", storage.ErrInvalidOption)
 	}
 	po, err := goredis.ParseURL(raw)
 	if err != nil {
-		return nil, fmt.Errorf("redis: invalid url %s (%v): %w", redact(u), scrub(err.Error(), u), storage.ErrInvalidOption)
+		// Keep what go-redis says is wrong ("redis: invalid database
+		// number"), not the part of the URL it quotes after the next ':'.
+		msg := err.Error()
+		if i := strings.Index(msg, ": "); i >= 0 {
+			if j := strings.Index(msg[i+2:], ":"); j >= 0 {
+				msg = msg[:i+2+j]
+			}
+		}
+		return nil, fmt.Errorf("redis: invalid url (%s): %w", scrub(unquote(msg), u), storage.ErrInvalidOption)
 	}
 	return po, nil
 }
 
-// redact prints u without its password.
-func redact(u *url.URL) string { return u.Redacted() }
+var quoted = regexp.MustCompile(`"(?:[^"\\]|\\.)*"`)
+
+// unquote replaces every quoted part of a parser's message with "…".
+func unquote(msg string) string { return quoted.ReplaceAllString(msg, `"…"`) }
 
 // scrub removes the password of u from a message, should a library quote it.
 func scrub(msg string, u *url.URL) string {

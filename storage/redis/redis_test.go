@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -653,4 +654,39 @@ func TestParseOptions(t *testing.T) {
 			t.Errorf("Open(%+v) = %v, want ErrInvalidOption", o, err)
 		}
 	}
+}
+
+// FuzzParseURL checks that a URL never makes parsing panic, and that an error
+// never quotes the password.
+func FuzzParseURL(f *testing.F) {
+	for _, s := range [][3]string{
+		{"alice", "s3cr3t-pa55", "127.0.0.1:6379/0"},
+		{"", "s3cr3t-pa55", "127.0.0.1:notaport/0"},
+		{"u", "s3cr3t%zz", "h:1/0"},
+		{"u", "pa55/word", "h:1/0"},
+		{"u", "pa55@word", "h:1/x"},
+		{"u", "pa55:word", "[::1/0"},
+		{"u", "p%41ss", "h:1/0?dial_timeout=bogus"},
+		{"u", "pass word", "h:1/99999999999999999999"},
+		// Found by fuzzing: go-redis quoted these "passwords" from the path and
+		// the query.
+		{"/", "0000", "0"},
+		{"?", "0000", "0"},
+	} {
+		f.Add(s[0], s[1], s[2])
+	}
+	f.Fuzz(func(t *testing.T, user, pw, rest string) {
+		raw := "redis://" + user + ":" + pw + "@" + rest
+		_, err := parseURL(raw)
+		if err == nil || len(pw) < 4 || strings.Contains(user+rest, pw) || strings.Contains("redis: invalid url xxxxx", pw) {
+			return
+		}
+		msg := err.Error()
+		if strings.Contains(msg, pw) {
+			t.Fatalf("error %q quotes the password %q", msg, pw)
+		}
+		if dec, err := url.PathUnescape(pw); err == nil && len(dec) >= 4 && !strings.Contains(user+rest, dec) && strings.Contains(msg, dec) {
+			t.Fatalf("error %q quotes the decoded password %q", msg, dec)
+		}
+	})
 }
