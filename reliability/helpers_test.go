@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -289,3 +290,9 @@ func linesWith(text, s string) string {
 }
 
 func discardLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+func sortStrings(s []string) { slices.Sort(s) }
+
+func testRedisCommand(addr string, args ...string) (string, error) {
+	return testenv.RedisCommand(addr, args...)
+}
