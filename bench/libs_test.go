@@ -488,9 +488,18 @@ func implsFor(tb testing.TB, tier string) []*impl {
 		if err != nil {
 			tb.Fatal(err)
 		}
+		// The driver's default, which fsyncs each record and its folder, is
+		// measured too, as goastro-fsync.
+		fsync, err := fs.New(fs.Options{Base: dir + "/goastro-fsync"})
+		if err != nil {
+			tb.Fatal(err)
+		}
+		synced := goastroImpl(tb, "fs-lite", fsync)
+		synced.lib = "goastro-fsync"
 		return []*impl{
 			goastroImpl(tb, "fs-lite", fsd),
 			gorillaImpl(tb, "filesystem", "gorilla", sessions.NewFilesystemStore(dir, hashKey), true),
+			synced,
 		}
 	case "redis":
 		// Our driver on go-redis, scs's goredisstore on go-redis, and

@@ -99,10 +99,10 @@ var (
 	}
 	tiers = []struct{ name, stores string }{
 		{"memory", "goastro memory · scs memstore · gorilla CookieStore"},
-		{"fs", "goastro fs-lite (no fsync) · gorilla FilesystemStore"},
+		{"fs", "goastro fs-lite without fsync · gorilla FilesystemStore (no fsync either) · goastro fs-lite with its default fsync"},
 		{"redis", "goastro redis · scs goredisstore · gorilla boj/redistore"},
 	}
-	others = []string{"scs", "gorilla", "gorilla-cookie"}
+	others = []string{"scs", "gorilla", "gorilla-cookie", "goastro-fsync"}
 )
 
 func main() {
