@@ -1,16 +1,28 @@
 package devalue
 
 import (
+	"bufio"
 	"encoding/json"
+	"fmt"
+	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/goastro/session/internal/testenv"
 )
 
 // The benchmark inputs are Astro session records written by the npm package
-// (testdata/session-*.devalue, made by testdata/js/gen-bench.mjs) and the same
-// data as JSON (testdata/session-*.json) for encoding/json.
+// (testdata/session-*.devalue, made once by testdata/js/gen-bench.mjs) and
+// the same data as JSON (testdata/session-*.json) for encoding/json. Each
+// benchmark runs this package, encoding/json on the equivalent data, and the
+// npm package itself (in a Node.js process driven by testdata/js/bench.mjs)
+// side by side, so that their figures come from the same run.
 
 type benchItem struct {
 	SKU      string  `json:"sku"`
@@ -75,10 +87,57 @@ func benchInput(b *testing.B, size string) (devalueText string, jsonText []byte)
 
 var benchSizes = []string{"2k", "200k"}
 
+// npmBench is a Node.js process running testdata/js/bench.mjs --serve.
+var npmBench struct {
+	once sync.Once
+	err  error
+	in   io.Writer
+	out  *bufio.Reader
+}
+
+// benchNPM runs `op` (parse or stringify) of the npm package version lib on
+// the input of the given size b.N times and reports its time per operation.
+func benchNPM(b *testing.B, lib, op, size string) {
+	dir := testenv.NPM(b, filepath.Join("testdata", "js"))
+	npmBench.once.Do(func() {
+		cmd := exec.Command("node", "bench.mjs", "--serve")
+		cmd.Dir = dir
+		cmd.Stderr = os.Stderr
+		in, err := cmd.StdinPipe()
+		if err != nil {
+			npmBench.err = err
+			return
+		}
+		out, err := cmd.StdoutPipe()
+		if err != nil {
+			npmBench.err = err
+			return
+		}
+		npmBench.err = cmd.Start()
+		npmBench.in, npmBench.out = in, bufio.NewReader(out)
+	})
+	if npmBench.err != nil {
+		b.Fatalf("node bench.mjs: %v", npmBench.err)
+	}
+	b.ResetTimer()
+	if _, err := fmt.Fprintf(npmBench.in, "%s %s %s %d\n", lib, op, size, b.N); err != nil {
+		b.Fatal(err)
+	}
+	line, err := npmBench.out.ReadString('\n')
+	if err != nil {
+		b.Fatal(err)
+	}
+	ns, err := strconv.ParseFloat(strings.TrimSpace(line), 64)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(ns/float64(b.N), "ns/op")
+}
+
 func BenchmarkParse(b *testing.B) {
 	for _, size := range benchSizes {
-		text, _ := benchInput(b, size)
-		b.Run(size, func(b *testing.B) {
+		text, j := benchInput(b, size)
+		b.Run(size+"/devalue", func(b *testing.B) {
 			b.SetBytes(int64(len(text)))
 			b.ReportAllocs()
 			for b.Loop() {
@@ -87,13 +146,7 @@ func BenchmarkParse(b *testing.B) {
 				}
 			}
 		})
-	}
-}
-
-func BenchmarkJSONUnmarshalAny(b *testing.B) {
-	for _, size := range benchSizes {
-		_, j := benchInput(b, size)
-		b.Run(size, func(b *testing.B) {
+		b.Run(size+"/encoding-json-any", func(b *testing.B) {
 			b.SetBytes(int64(len(j)))
 			b.ReportAllocs()
 			for b.Loop() {
@@ -103,13 +156,15 @@ func BenchmarkJSONUnmarshalAny(b *testing.B) {
 				}
 			}
 		})
+		b.Run(size+"/npm-devalue-v6", func(b *testing.B) { benchNPM(b, "v6", "parse", size) })
+		b.Run(size+"/npm-devalue-v5", func(b *testing.B) { benchNPM(b, "v5", "parse", size) })
 	}
 }
 
 func BenchmarkStringify(b *testing.B) {
 	opts := Options{Reducers: []Reducer{astroURLReducer}}
 	for _, size := range benchSizes {
-		text, _ := benchInput(b, size)
+		text, j := benchInput(b, size)
 		v, err := Parse(text)
 		if err != nil {
 			b.Fatal(err)
@@ -117,7 +172,11 @@ func BenchmarkStringify(b *testing.B) {
 		if s, err := opts.Stringify(v); err != nil || s != text {
 			b.Fatalf("round trip differs: %v", err)
 		}
-		b.Run(size, func(b *testing.B) {
+		var jv any
+		if err := json.Unmarshal(j, &jv); err != nil {
+			b.Fatal(err)
+		}
+		b.Run(size+"/devalue", func(b *testing.B) {
 			b.SetBytes(int64(len(text)))
 			b.ReportAllocs()
 			for b.Loop() {
@@ -126,48 +185,35 @@ func BenchmarkStringify(b *testing.B) {
 				}
 			}
 		})
-	}
-}
-
-func BenchmarkJSONMarshalAny(b *testing.B) {
-	for _, size := range benchSizes {
-		_, j := benchInput(b, size)
-		var v any
-		if err := json.Unmarshal(j, &v); err != nil {
-			b.Fatal(err)
-		}
-		b.Run(size, func(b *testing.B) {
+		b.Run(size+"/encoding-json-any", func(b *testing.B) {
 			b.SetBytes(int64(len(j)))
 			b.ReportAllocs()
 			for b.Loop() {
-				if _, err := json.Marshal(v); err != nil {
+				if _, err := json.Marshal(jv); err != nil {
 					b.Fatal(err)
 				}
 			}
 		})
+		b.Run(size+"/npm-devalue-v6", func(b *testing.B) { benchNPM(b, "v6", "stringify", size) })
+		b.Run(size+"/npm-devalue-v5", func(b *testing.B) { benchNPM(b, "v5", "stringify", size) })
 	}
 }
 
 func BenchmarkUnmarshalTyped(b *testing.B) {
 	for _, size := range benchSizes {
-		text, _ := benchInput(b, size)
-		b.Run(size, func(b *testing.B) {
+		text, j := benchInput(b, size)
+		data := []byte(text)
+		b.Run(size+"/devalue", func(b *testing.B) {
 			b.SetBytes(int64(len(text)))
 			b.ReportAllocs()
 			for b.Loop() {
 				var s benchSession
-				if err := Unmarshal([]byte(text), &s); err != nil {
+				if err := Unmarshal(data, &s); err != nil {
 					b.Fatal(err)
 				}
 			}
 		})
-	}
-}
-
-func BenchmarkJSONUnmarshalTyped(b *testing.B) {
-	for _, size := range benchSizes {
-		_, j := benchInput(b, size)
-		b.Run(size, func(b *testing.B) {
+		b.Run(size+"/encoding-json", func(b *testing.B) {
 			b.SetBytes(int64(len(j)))
 			b.ReportAllocs()
 			for b.Loop() {
@@ -187,7 +233,7 @@ func BenchmarkMarshalTyped(b *testing.B) {
 		if err := json.Unmarshal(j, &s); err != nil {
 			b.Fatal(err)
 		}
-		b.Run(size, func(b *testing.B) {
+		b.Run(size+"/devalue", func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				if _, err := Marshal(&s); err != nil {
@@ -195,17 +241,7 @@ func BenchmarkMarshalTyped(b *testing.B) {
 				}
 			}
 		})
-	}
-}
-
-func BenchmarkJSONMarshalTyped(b *testing.B) {
-	for _, size := range benchSizes {
-		_, j := benchInput(b, size)
-		var s benchSession
-		if err := json.Unmarshal(j, &s); err != nil {
-			b.Fatal(err)
-		}
-		b.Run(size, func(b *testing.B) {
+		b.Run(size+"/encoding-json", func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				if _, err := json.Marshal(&s); err != nil {

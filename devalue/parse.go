@@ -150,15 +150,36 @@ func (o Options) Parse(text string) (any, error) {
 	default:
 		return nil, errInvalidInput
 	}
-	n := len(d.slots)
-	if cap(d.hydrated) < n {
-		d.hydrated = make([]any, n)
-		d.state = make([]uint8, n)
-	}
-	d.hydrated, d.state = d.hydrated[:n], d.state[:n]
 	d.memArena = make([]member, d.nMembers)
 	d.objArena = make([]Object, d.nObjects)
 	return d.hydrate(0, 0)
+}
+
+// addSlot records top-level element t. Primitives get their value at once:
+// nearly all of them are referenced, and this spares the lookup later.
+func (d *decoder) addSlot(t int) {
+	d.slots = append(d.slots, int32(t))
+	var v any
+	st := uint8(stDone)
+	switch tk := &d.toks[t]; tk.kind {
+	case tString:
+		v = d.str(t)
+	case tNumber:
+		if tk.esc && tk.start >= 0 && int(tk.start) < len(smallNumbers) {
+			v = smallNumbers[tk.start]
+		} else {
+			v = tk.num()
+		}
+	case tTrue:
+		v = true
+	case tFalse:
+		v = false
+	case tNull:
+	default:
+		st = 0
+	}
+	d.hydrated = append(d.hydrated, v)
+	d.state = append(d.state, st)
 }
 
 var decoderPool = sync.Pool{New: func() any { return new(decoder) }}
@@ -465,9 +486,7 @@ func (d *decoder) scanArray(p, depth int, top bool) (int, error) {
 		p++
 	} else {
 		for {
-			if top {
-				d.slots = append(d.slots, int32(len(d.toks)))
-			}
+			ts := len(d.toks)
 			if q, ok := d.scanSmallInt(p); ok {
 				p = q
 			} else {
@@ -475,6 +494,9 @@ func (d *decoder) scanArray(p, depth int, top bool) (int, error) {
 				if p, err = d.scanValue(p, depth+1); err != nil {
 					return p, err
 				}
+			}
+			if top {
+				d.addSlot(ts)
 			}
 			n++
 			if p < len(d.text) && d.text[p] == ',' && p+1 < len(d.text) && !isSpace(d.text[p+1]) {

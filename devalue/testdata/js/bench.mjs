@@ -1,36 +1,75 @@
 // Times the npm devalue package on the benchmark inputs of the Go
 // benchmarks (../session-*.devalue), parsing and stringifying them the way
-// Astro does (with its URL reviver and reducer), in ns/op like `go test -bench`.
-// Usage: node bench.mjs [seconds per benchmark, default 1]
+// Astro does (with its URL reviver and reducer).
+//
+// Usage:
+//   node bench.mjs [seconds]   prints ns/op for each library, operation and size
+//   node bench.mjs --serve     reads lines "<v5|v6> <parse|stringify> <2k|200k> <n>"
+//                              on stdin, runs the operation n times and answers
+//                              with the elapsed nanoseconds (used by the Go
+//                              benchmark BenchmarkNPMDevalue, so that the npm
+//                              figures come out of the same `go test -bench` run)
 import * as devalue5 from 'devalue5';
 import * as devalue6 from 'devalue6';
 import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { astroReducers } from './values.mjs';
 
-const seconds = Number(process.argv[2] ?? 1);
 const revivers = { URL: (href) => new URL(href) };
-
-function bench(name, fn) {
-	for (let i = 0; i < 50; i++) fn(); // warm up the JIT
-	let n = 0;
-	const start = process.hrtime.bigint();
-	const limit = start + BigInt(Math.round(seconds * 1e9));
-	let now = start;
-	while (now < limit) {
-		for (let i = 0; i < 10; i++) fn();
-		n += 10;
-		now = process.hrtime.bigint();
+const libs = { v5: devalue5, v6: devalue6 };
+const texts = {};
+const values = {};
+for (const size of ['2k', '200k']) {
+	texts[size] = readFileSync(new URL(`../session-${size}.devalue`, import.meta.url), 'utf8');
+	for (const [name, lib] of Object.entries(libs)) {
+		const v = lib.parse(texts[size], revivers);
+		if (lib.stringify(v, astroReducers) !== texts[size]) throw new Error(`${name} round trip differs`);
+		values[`${name}/${size}`] = v;
 	}
-	const ns = Number(now - start) / n;
-	console.log(`${name.padEnd(32)} ${String(n).padStart(8)} ${ns.toFixed(0).padStart(12)} ns/op`);
 }
 
-for (const size of ['2k', '200k']) {
-	const text = readFileSync(new URL(`../session-${size}.devalue`, import.meta.url), 'utf8');
-	for (const [lib, devalue] of [['v6', devalue6], ['v5', devalue5]]) {
-		const value = devalue.parse(text, revivers);
-		if (devalue.stringify(value, astroReducers) !== text) throw new Error('round trip differs');
-		bench(`npm-devalue-${lib}/Parse/${size}`, () => devalue.parse(text, revivers));
-		bench(`npm-devalue-${lib}/Stringify/${size}`, () => devalue.stringify(value, astroReducers));
+function op(lib, what, size) {
+	const devalue = libs[lib];
+	if (what === 'parse') {
+		const text = texts[size];
+		return () => devalue.parse(text, revivers);
+	}
+	const value = values[`${lib}/${size}`];
+	return () => devalue.stringify(value, astroReducers);
+}
+
+function run(fn, n) {
+	const start = process.hrtime.bigint();
+	for (let i = 0; i < n; i++) fn();
+	return process.hrtime.bigint() - start;
+}
+
+if (process.argv[2] === '--serve') {
+	const warm = new Set();
+	for await (const line of createInterface({ input: process.stdin })) {
+		const [lib, what, size, n] = line.trim().split(/\s+/);
+		const fn = op(lib, what, size);
+		if (!warm.has(line)) {
+			run(fn, 50); // let the JIT compile it first
+			warm.add(line);
+		}
+		process.stdout.write(`${run(fn, Number(n))}\n`);
+	}
+} else {
+	const seconds = Number(process.argv[2] ?? 1);
+	for (const size of ['2k', '200k']) {
+		for (const lib of ['v6', 'v5']) {
+			for (const what of ['parse', 'stringify']) {
+				const fn = op(lib, what, size);
+				run(fn, 50);
+				let n = 0;
+				let ns = 0n;
+				while (ns < BigInt(seconds * 1e9)) {
+					ns += run(fn, 10);
+					n += 10;
+				}
+				console.log(`npm-devalue-${lib}/${what}/${size}`.padEnd(34), String(n).padStart(8), `${(Number(ns) / n).toFixed(0).padStart(12)} ns/op`);
+			}
+		}
 	}
 }
