@@ -140,7 +140,9 @@ func describe(pc *pgxpool.Config) string {
 
 var kvPassword = regexp.MustCompile(`password\s*=\s*('(?:[^'\\]|\\.)*'|\S+)`)
 
-// parsePoolConfig parses a connection string. Its errors never hold the password.
+// parsePoolConfig parses a connection string. Its errors never quote the
+// connection string or any part of it, since a malformed one may hold a
+// password where the parser does not expect one.
 func parsePoolConfig(conn string) (*pgxpool.Config, error) {
 	if conn == "" {
 		return nil, fmt.Errorf("postgres: no connection string (option url): %w", storage.ErrInvalidOption)
@@ -149,16 +151,27 @@ func parsePoolConfig(conn string) (*pgxpool.Config, error) {
 	if err == nil {
 		return pc, nil
 	}
+	// pgx says "cannot parse `<connection string, password masked on a
+	// best-effort basis>`: <what> (<cause, which may quote the string>)"; keep
+	// <what> only, up to anything that may quote the connection string.
 	msg := err.Error()
-	secrets := passwords(conn)
-	if secrets == nil {
-		return nil, fmt.Errorf("postgres: cannot parse the connection string (not shown: it may hold a password): %w", storage.ErrInvalidOption)
+	if strings.HasPrefix(msg, "cannot parse `") {
+		if i := strings.LastIndex(msg, "`: "); i >= 0 {
+			msg = msg[i+3:]
+		}
 	}
-	for _, s := range secrets {
-		msg = strings.ReplaceAll(msg, s, "xxxxx")
+	if i := strings.IndexAny(msg, "(\"`:'"); i >= 0 {
+		msg = msg[:i]
 	}
-	return nil, fmt.Errorf("postgres: %s: %w", msg, storage.ErrInvalidOption)
+	msg = strings.TrimSpace(msg)
+	for _, s := range passwords(conn) {
+		if len(s) >= 3 {
+			msg = strings.ReplaceAll(msg, s, "xxxxx")
+		}
+	}
+	return nil, fmt.Errorf("postgres: cannot parse the connection string (%s): %w", msg, storage.ErrInvalidOption)
 }
+
 
 // passwords returns the forms the password of conn may take in a message, an
 // empty non-nil slice when it has none, or nil when it cannot tell.
