@@ -172,7 +172,6 @@ func parsePoolConfig(conn string) (*pgxpool.Config, error) {
 	return nil, fmt.Errorf("postgres: cannot parse the connection string (%s): %w", msg, storage.ErrInvalidOption)
 }
 
-
 // passwords returns the forms the password of conn may take in a message, an
 // empty non-nil slice when it has none, or nil when it cannot tell.
 func passwords(conn string) []string {
