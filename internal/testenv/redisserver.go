@@ -27,6 +27,13 @@ type RedisServer struct {
 	cmd  *exec.Cmd
 }
 
+// FreePort returns a loopback TCP port that is free (and whose port+10000, the
+// Redis Cluster bus port, is free too), for a server the test starts itself.
+func FreePort(t testing.TB) int {
+	t.Helper()
+	return freePort(t)
+}
+
 // freePort picks a loopback TCP port that is free, and whose port+10000 (the
 // Redis Cluster bus port) is free too.
 func freePort(t testing.TB) int {

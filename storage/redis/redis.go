@@ -91,6 +91,10 @@ type Options struct {
 	// TLS turns on TLS with default settings when URL does not already say
 	// rediss://.
 	TLS bool
+	// TLSConfig, when set, is the TLS configuration to connect with (for a
+	// private certificate authority or client certificates); it turns TLS on
+	// and replaces what URL and TLS imply.
+	TLSConfig *tls.Config
 	// DialTimeout bounds connecting to a server (go-redis default when zero).
 	DialTimeout time.Duration
 	// PoolSize is the number of connections per server (go-redis default when zero).
@@ -204,6 +208,9 @@ func universalOptions(opts Options) (*goredis.UniversalOptions, string, error) {
 	if opts.TLS && uo.TLSConfig == nil {
 		uo.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12}
 	}
+	if opts.TLSConfig != nil {
+		uo.TLSConfig = opts.TLSConfig
+	}
 	var where string
 	switch {
 	case len(opts.Cluster) > 0 && len(opts.SentinelAddrs) > 0:
@@ -237,6 +244,9 @@ func universalOptions(opts Options) (*goredis.UniversalOptions, string, error) {
 			uo.Addrs = []string{"127.0.0.1:6379"}
 		}
 		where = fmt.Sprintf("redis %s db %d", uo.Addrs[0], uo.DB)
+	}
+	if uo.TLSConfig != nil {
+		where += " (tls)"
 	}
 	return uo, where, nil
 }
