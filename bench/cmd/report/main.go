@@ -8,12 +8,14 @@ package main
 
 import (
 	"bufio"
+	"cmp"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -30,8 +32,11 @@ var (
 	procs     = regexp.MustCompile(`-\d+$`)
 )
 
+// parseBench reads benchmark results; a benchmark that ran several times (the
+// script runs the suite in rounds) is represented by its median time, with
+// the memory figures of that same sample.
 func parseBench(r io.Reader) (map[key]benchResult, error) {
-	out := map[key]benchResult{}
+	samples := map[key][]benchResult{}
 	sc := bufio.NewScanner(r)
 	for sc.Scan() {
 		m := benchLine.FindStringSubmatch(sc.Text())
@@ -46,7 +51,13 @@ func parseBench(r io.Reader) (map[key]benchResult, error) {
 		for len(parts) < 3 {
 			parts = append(parts, "")
 		}
-		out[key{parts[0], parts[1], parts[2]}] = res
+		k := key{parts[0], parts[1], parts[2]}
+		samples[k] = append(samples[k], res)
+	}
+	out := map[key]benchResult{}
+	for k, s := range samples {
+		slices.SortFunc(s, func(a, b benchResult) int { return cmp.Compare(a.ns, b.ns) })
+		out[k] = s[(len(s)-1)/2]
 	}
 	return out, sc.Err()
 }
@@ -62,20 +73,56 @@ type loadResult struct {
 	P90ms    float64 `json:"p90_ms"`
 	P99ms    float64 `json:"p99_ms"`
 	MaxMs    float64 `json:"max_ms"`
+	Rounds   int     `json:"-"`
 }
 
+// parseLoad reads loadgen results. Runs with the same label (the script runs
+// the load test in rounds) are merged: requests and errors add up, and rates
+// and latencies are the medians of the rounds.
 func parseLoad(r io.Reader) ([]loadResult, error) {
-	var out []loadResult
+	var order []string
+	runs := map[string][]loadResult{}
 	dec := json.NewDecoder(r)
 	for {
 		var l loadResult
 		if err := dec.Decode(&l); err == io.EOF {
-			return out, nil
+			break
 		} else if err != nil {
-			return out, err
+			return nil, err
 		}
-		out = append(out, l)
+		if _, ok := runs[l.Label]; !ok {
+			order = append(order, l.Label)
+		}
+		runs[l.Label] = append(runs[l.Label], l)
 	}
+	var out []loadResult
+	for _, label := range order {
+		rs := runs[label]
+		m := loadResult{Label: label, Workers: rs[0].Workers, Rounds: len(rs)}
+		med := func(f func(loadResult) float64) float64 {
+			v := make([]float64, len(rs))
+			for i, r := range rs {
+				v[i] = f(r)
+			}
+			slices.Sort(v)
+			if len(v)%2 == 1 {
+				return v[len(v)/2]
+			}
+			return (v[len(v)/2-1] + v[len(v)/2]) / 2
+		}
+		for _, r := range rs {
+			m.Requests += r.Requests
+			m.Errors += r.Errors
+			m.Seconds += r.Seconds
+			m.MaxMs = max(m.MaxMs, r.MaxMs)
+		}
+		m.RPS = med(func(r loadResult) float64 { return r.RPS })
+		m.P50ms = med(func(r loadResult) float64 { return r.P50ms })
+		m.P90ms = med(func(r loadResult) float64 { return r.P90ms })
+		m.P99ms = med(func(r loadResult) float64 { return r.P99ms })
+		out = append(out, m)
+	}
+	return out, nil
 }
 
 func dur(ns float64) string {
@@ -242,18 +289,20 @@ func loadTable(w io.Writer, res []loadResult) (misses []string) {
 	}
 	fmt.Fprintln(w, "### Load test: the cart flow on loopback")
 	fmt.Fprintln(w)
-	fmt.Fprint(w, "| server / store | workers | requests | req/s | p50 | p90 | p99 | max | errors |")
+	fmt.Fprintln(w, "Medians of the rounds for req/s and the percentiles; requests and errors summed; max over all rounds.")
+	fmt.Fprintln(w)
+	fmt.Fprint(w, "| server / store | workers | rounds | requests | req/s | p50 | p90 | p99 | max | errors |")
 	if astro != nil {
 		fmt.Fprintf(w, " req/s ÷ %s | p99 ÷ %s |", astro.Label, astro.Label)
 	}
 	fmt.Fprintln(w)
-	fmt.Fprint(w, "|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+	fmt.Fprint(w, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 	if astro != nil {
 		fmt.Fprint(w, "---:|---:|")
 	}
 	fmt.Fprintln(w)
 	for _, l := range res {
-		fmt.Fprintf(w, "| %s | %d | %d | %.0f | %.2f ms | %.2f ms | %.2f ms | %.2f ms | %d |", l.Label, l.Workers, l.Requests, l.RPS, l.P50ms, l.P90ms, l.P99ms, l.MaxMs, l.Errors)
+		fmt.Fprintf(w, "| %s | %d | %d | %d | %.0f | %.2f ms | %.2f ms | %.2f ms | %.2f ms | %d |", l.Label, l.Workers, l.Rounds, l.Requests, l.RPS, l.P50ms, l.P90ms, l.P99ms, l.MaxMs, l.Errors)
 		if astro != nil {
 			fmt.Fprintf(w, " ×%s | ×%.2f |", ratio(l.RPS/astro.RPS), l.P99ms/astro.P99ms)
 		}

@@ -9,6 +9,8 @@ const sample = `goos: linux
 BenchmarkBare-2        	 1398342	       326.8 ns/op	     320 B/op	       1 allocs/op
 BenchmarkReadKey/memory/goastro-2                  	   70257	      4395 ns/op	    1824 B/op	      18 allocs/op
 BenchmarkReadKey/memory/scs-2                      	   18158	     21337 ns/op	    9568 B/op	     208 allocs/op
+BenchmarkReadKey/memory/scs-2                      	   18158	     91337 ns/op	    9568 B/op	     208 allocs/op
+BenchmarkReadKey/memory/scs-2                      	   18158	     11337 ns/op	    9568 B/op	     207 allocs/op
 BenchmarkUntouched/memory/gorilla-cookie-2         	 2139694	       255.7 ns/op	     320 B/op	       1 allocs/op
 PASS
 `
@@ -53,5 +55,24 @@ func TestGoals(t *testing.T) {
 	})
 	if len(misses) != 1 || !strings.Contains(misses[0], "under 10×") {
 		t.Errorf("misses = %q", misses)
+	}
+}
+
+func TestParseLoadMedians(t *testing.T) {
+	in := `{"label":"a","workers":2,"requests":10,"errors":0,"rps":100,"p99_ms":5,"max_ms":9}
+{"label":"b","workers":2,"requests":1,"errors":1,"rps":1,"p99_ms":50,"max_ms":90}
+{"label":"a","workers":2,"requests":30,"errors":2,"rps":300,"p99_ms":1,"max_ms":3}
+{"label":"a","workers":2,"requests":20,"errors":0,"rps":200,"p99_ms":2,"max_ms":4}
+`
+	res, err := parseLoad(strings.NewReader(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res) != 2 || res[0].Label != "a" || res[1].Label != "b" {
+		t.Fatalf("%+v", res)
+	}
+	a := res[0]
+	if a.Rounds != 3 || a.Requests != 60 || a.Errors != 2 || a.RPS != 200 || a.P99ms != 2 || a.MaxMs != 9 {
+		t.Errorf("%+v", a)
 	}
 }
