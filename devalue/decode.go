@@ -37,13 +37,34 @@ var ErrType = errors.New("devalue: value does not fit the Go type")
 // Shared references and cycles are kept when they pass through pointers and
 // maps. A value that does not fit gives an *Error matching ErrType whose Path
 // names it, for example `.cart[2].quantity`.
-func Decode(v any, out any) error {
+func Decode(v any, out any) error { return Options{}.Decode(v, out) }
+
+// Decode is [Decode] with the depth limit of o.
+func (o Options) Decode(v any, out any) error {
 	rv := reflect.ValueOf(out)
 	if rv.Kind() != reflect.Pointer || rv.IsNil() {
 		return &Error{Message: "Decode needs a non-nil pointer, got " + typeName(out), Value: out, kind: ErrType}
 	}
-	d := &valueDecoder{memo: map[memoKey]reflect.Value{}, maxDepth: DefaultMaxDepth}
+	d := &valueDecoder{memo: map[memoKey]reflect.Value{}, maxDepth: o.maxDepth()}
 	return d.decode(v, rv.Elem(), 0)
+}
+
+// Unmarshal is [Unmarshal] with the revivers and limits of o.
+func (o Options) Unmarshal(data []byte, out any) error {
+	v, err := o.Parse(string(data))
+	if err != nil {
+		return err
+	}
+	return o.Decode(v, out)
+}
+
+// Marshal is [Marshal] with the reducers and limits of o.
+func (o Options) Marshal(v any) ([]byte, error) {
+	s, err := o.Stringify(v)
+	if err != nil {
+		return nil, err
+	}
+	return []byte(s), nil
 }
 
 type memoKey struct {
@@ -140,6 +161,10 @@ func (d *valueDecoder) decode(v any, dst reflect.Value, depth int) error {
 			}
 			v = mv
 		}
+	}
+	if isModelPointer(v) && reflect.TypeOf(v).AssignableTo(t) {
+		dst.Set(reflect.ValueOf(v)) // a model value into its own type: shared
+		return nil
 	}
 	switch dst.Kind() {
 	case reflect.Interface:

@@ -190,3 +190,17 @@ func TestModelBasics(t *testing.T) {
 func negZero() float64 { z := 0.0; return -z }
 
 func nanValue() float64 { z := 0.0; return z / z }
+
+func TestDecodeIntoModelTypes(t *testing.T) {
+	var out struct {
+		Data    *Object `json:"data"`
+		Expires any     `json:"expires"`
+		When    *Date   `json:"when"`
+	}
+	if err := Unmarshal([]byte(`[{"data":1,"expires":-1,"when":2},{"a":-3},["Date",""]]`), &out); err != nil {
+		t.Fatal(err)
+	}
+	if a, _ := out.Data.Get("a"); a.(float64) == a.(float64) || out.Expires != nil || !out.When.Invalid {
+		t.Errorf("decoded %+v", out)
+	}
+}

@@ -2,6 +2,7 @@ package devalue
 
 import (
 	"cmp"
+	"errors"
 	"math/big"
 	"net/url"
 	"reflect"
@@ -31,7 +32,8 @@ func goScalar(v any) (any, bool) {
 	return p, err == nil && p != nil
 }
 
-var errUnsafeInt = notSerializable(unsafeIntMsg, nil)
+// errUnsafeInt is internal: callers turn it into an *Error for the value.
+var errUnsafeInt = errors.New(unsafeIntMsg)
 
 // scalarOf returns the primitive for a scalar kind, (nil, nil) for other kinds,
 // or an error for an integer JavaScript cannot hold exactly.
@@ -614,8 +616,11 @@ func isEmptyValue(v reflect.Value) bool {
 // pointers to structs and arrays and maps keep their identity. Functions,
 // channels, complex numbers and unsafe pointers give an *Error matching
 // ErrNotSerializable that names the path.
-func ValueOf(v any) (any, error) {
-	c := &converter{memo: map[any]any{}, maxDepth: DefaultMaxDepth}
+func ValueOf(v any) (any, error) { return Options{}.ValueOf(v) }
+
+// ValueOf is [ValueOf] with the depth limit of o.
+func (o Options) ValueOf(v any) (any, error) {
+	c := &converter{memo: map[any]any{}, maxDepth: o.maxDepth()}
 	return c.conv(v, 0)
 }
 
