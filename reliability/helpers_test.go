@@ -296,3 +296,8 @@ func sortStrings(s []string) { slices.Sort(s) }
 func testRedisCommand(addr string, args ...string) (string, error) {
 	return testenv.RedisCommand(addr, args...)
 }
+
+func readAll(res *http.Response) string {
+	b, _ := io.ReadAll(res.Body)
+	return string(b)
+}
