@@ -313,7 +313,23 @@ func runOutage(t *testing.T, open func() storage.Driver, srv outageServer, maxFa
 	mu.Lock()
 	down = true
 	mu.Unlock()
-	time.Sleep(1500 * time.Millisecond)
+	// Let every client see the outage at least twice.
+	waitFor(t, "every client to be answered twice while the store is down", 30*time.Second, func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		for i := range clients {
+			n := 0
+			for _, r := range results[i] {
+				if r.down {
+					n++
+				}
+			}
+			if n < 2 {
+				return false
+			}
+		}
+		return true
+	})
 	close(stop)
 	wg.Wait()
 
@@ -341,7 +357,7 @@ func runOutage(t *testing.T, open func() storage.Driver, srv outageServer, maxFa
 		}
 	}
 	t.Logf("load: %d answered 200, %d answered 5xx (%d while down, slowest %v)", ok, failed, downFailed, slowest)
-	if ok == 0 || downFailed < clients {
+	if ok == 0 || downFailed < 2*clients {
 		t.Fatalf("the load did not cover the outage: %d ok, %d failed while down", ok, downFailed)
 	}
 	if slowest > maxFail {
