@@ -82,16 +82,21 @@ var allDrivers = []driverCase{
 
 // dropTable removes a table a test created in the shared database.
 func dropTable(t *testing.T, url, table string) {
+	pgExec(t, url, "DROP TABLE IF EXISTS "+pgx.Identifier{table}.Sanitize())
+}
+
+// pgExec runs one SQL statement on the database at url.
+func pgExec(t *testing.T, url, sql string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	c, err := pgx.Connect(ctx, url)
 	if err != nil {
-		t.Errorf("dropping %s: %v", table, err)
+		t.Errorf("%s: %v", sql, err)
 		return
 	}
 	defer c.Close(ctx)
-	if _, err := c.Exec(ctx, "DROP TABLE IF EXISTS "+pgx.Identifier{table}.Sanitize()); err != nil {
-		t.Errorf("dropping %s: %v", table, err)
+	if _, err := c.Exec(ctx, sql); err != nil {
+		t.Errorf("%s: %v", sql, err)
 	}
 }
 
