@@ -68,6 +68,9 @@ func identityOf(rv reflect.Value, v any) any {
 	case reflect.Pointer:
 		return v
 	case reflect.Map:
+		if rv.IsNil() {
+			return nil // every nil map is a new empty object
+		}
 		return mapID{rv.Type(), rv.Pointer()}
 	}
 	return nil

@@ -38,7 +38,7 @@ type member struct {
 	val any
 }
 
-const smallSize = 8
+const smallSize = 16
 
 // NewObject returns an empty object.
 func NewObject() *Object { return &Object{} }

@@ -511,3 +511,11 @@ func TestNamedScalarTypes(t *testing.T) {
 		t.Errorf("got %s %v", s, err)
 	}
 }
+
+func TestNilMapsAreDistinct(t *testing.T) {
+	var a, b map[string]int
+	s, err := Stringify([]any{a, b, []int(nil)})
+	if err != nil || s != `[[1,2,3],{},{},[]]` {
+		t.Errorf("got %s %v", s, err)
+	}
+}
