@@ -104,7 +104,7 @@ func startRedis(t testing.TB, bin string, args []string) (*RedisServer, error) {
 	go func() { exited <- cmd.Wait() }()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		if _, err := RedisCommand(s.Addr, "PING"); err == nil || strings.Contains(err.Error(), "NOAUTH") {
+		if s.answers(cmd) {
 			break
 		}
 		select {
@@ -127,6 +127,17 @@ func startRedis(t testing.TB, bin string, args []string) (*RedisServer, error) {
 		os.RemoveAll(dir)
 	})
 	return s, nil
+}
+
+// answers reports whether the server at s.Addr answers and is the process cmd
+// started (not another test's server that took the port first).
+func (s *RedisServer) answers(cmd *exec.Cmd) bool {
+	info, err := RedisCommand(s.Addr, "INFO", "server")
+	if err != nil {
+		// A server started with a password answers NOAUTH before AUTH.
+		return strings.Contains(err.Error(), "NOAUTH")
+	}
+	return strings.Contains(info, "process_id:"+strconv.Itoa(cmd.Process.Pid)+"\r\n")
 }
 
 func tail(b []byte) string {
@@ -242,7 +253,7 @@ func startRedisWithConf(t testing.TB, bin, conf string, args ...string) (*RedisS
 	go func() { exited <- cmd.Wait() }()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		if _, err := RedisCommand(s.Addr, "PING"); err == nil {
+		if s.answers(cmd) {
 			break
 		}
 		select {

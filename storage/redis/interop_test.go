@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"testing"
 	"time"
 
@@ -151,8 +152,10 @@ func TestInteropUnstorage(t *testing.T) {
 	}
 	unstorage(t, withTTL, []any{"set", "js", "v"})
 	for _, k := range []string{"go", "js"} {
-		if ttl, err := testenv.RedisCommand(addr, "TTL", base+":"+k); err != nil || (ttl != "120" && ttl != "119") {
-			t.Fatalf("TTL of %s = %s %v, want 120", k, ttl, err)
+		// Node.js may take a few seconds to start on a busy machine.
+		ttl, err := testenv.RedisCommand(addr, "TTL", base+":"+k)
+		if n, _ := strconv.Atoi(ttl); err != nil || n < 100 || n > 120 {
+			t.Fatalf("TTL of %s = %s %v, want 120 (less the time since)", k, ttl, err)
 		}
 	}
 }
