@@ -204,3 +204,29 @@ func TestDecodeIntoModelTypes(t *testing.T) {
 		t.Errorf("decoded %+v", out)
 	}
 }
+
+type embeddedInner struct {
+	A int
+	B []int
+}
+
+// EmbeddedPtr is exported so that its pointer can be allocated by Decode.
+type EmbeddedPtr struct{ C string }
+
+type embeddedOuter struct {
+	embeddedInner
+	*EmbeddedPtr
+	D int
+}
+
+func TestEmbeddedStructs(t *testing.T) {
+	in := embeddedOuter{embeddedInner{1, []int{2}}, &EmbeddedPtr{"c"}, 3}
+	s, err := Stringify(in)
+	if err != nil || s != `[{"A":1,"B":2,"C":4,"D":5},1,[3],2,"c",3]` {
+		t.Fatalf("got %s %v", s, err)
+	}
+	var out embeddedOuter
+	if err := Unmarshal([]byte(s), &out); err != nil || !reflect.DeepEqual(in, out) {
+		t.Errorf("got %+v %v", out, err)
+	}
+}
