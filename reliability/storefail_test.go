@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -441,4 +442,59 @@ func TestPostgresOutage(t *testing.T) {
 		}
 		return d
 	}, srv, 3*time.Second)
+}
+
+// A Redis that stops answering (SIGSTOP: connections stay open, nothing comes
+// back, as in a network partition) does not hang requests: reads fail within
+// the client's timeouts and writes within Config.WriteTimeout, with a 5xx;
+// when it answers again (SIGCONT) service resumes with the same data.
+func TestRedisHangs(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits for timeouts")
+	}
+	srv := startRedisProc(t)
+	d, err := redis.Open(redis.Options{Addr: srv.addr(), DialTimeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	a := outageApp(t, d) // WriteTimeout 5s
+	r := a.mustDo("POST", "/inc", "")
+	id, _ := r.sessionCookie()
+	if err := srv.cmd.Process.Signal(syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	resumed := false
+	defer func() {
+		if !resumed {
+			srv.cmd.Process.Signal(syscall.SIGCONT)
+		}
+	}()
+	const limit = 15 * time.Second
+	var wg sync.WaitGroup
+	for _, path := range []string{"/inc", "/touch", "/inc", "/touch"} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			t0 := time.Now()
+			r, err := a.do("POST", path, "", cookie(id))
+			took := time.Since(t0)
+			if err != nil || r.status < 500 || took > limit {
+				t.Errorf("%s while Redis hangs: %v, status %d after %v (want a 5xx within %v)", path, err, r.status, took.Round(time.Millisecond), limit)
+			} else {
+				t.Logf("%s while Redis hangs: %d after %v", path, r.status, took.Round(time.Millisecond))
+			}
+		}()
+	}
+	wg.Wait()
+	srv.cmd.Process.Signal(syscall.SIGCONT)
+	resumed = true
+	var n reply
+	waitFor(t, "the session to be readable again", 15*time.Second, func() bool {
+		n, err = a.do("GET", "/n", "", cookie(id))
+		return err == nil && n.status == 200
+	})
+	if n.body != "1" {
+		t.Errorf("after Redis answers again: count %q, want 1", n.body)
+	}
 }
