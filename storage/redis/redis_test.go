@@ -550,12 +550,20 @@ func TestErrorsNameServerAndHidePassword(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer d.Close()
-	_, _, err = d.Get(ctx, "k")
-	if err == nil {
+	// A session ID is a credential too: the error shows its fingerprint only.
+	const id = "0b5e7c1e-3f6a-4c2e-9d7b-1a2b3c4d5e6f"
+	sid := d.Delete(ctx, "folder:"+id)
+	_, _, err = d.Get(ctx, id)
+	if err == nil || sid == nil {
 		t.Fatal("Get on a dead server succeeded")
 	}
-	if msg := err.Error(); strings.Contains(msg, secret) || !strings.Contains(msg, "127.0.0.1:1") || !strings.Contains(msg, `"k"`) {
-		t.Fatalf("error %q must name the server and key and hide the password", msg)
+	for _, msg := range []string{err.Error(), sid.Error()} {
+		if strings.Contains(msg, secret) || strings.Contains(msg, id) || !strings.Contains(msg, "127.0.0.1:1") || !strings.Contains(msg, logKey(id)) {
+			t.Fatalf("error %q must name the server and the key's fingerprint %s, and hide the password and the ID", msg, logKey(id))
+		}
+	}
+	if !strings.Contains(sid.Error(), `"folder:…`) {
+		t.Fatalf("error %q does not keep the key's folder", sid)
 	}
 	if strings.Contains(d.String(), secret) {
 		t.Fatalf("String() leaks the password: %s", d)
@@ -592,6 +600,20 @@ func TestErrorsNameServerAndHidePassword(t *testing.T) {
 	_, err = OpenOptions(map[string]any{"password": []string{secret}})
 	if err == nil || strings.Contains(err.Error(), secret) {
 		t.Fatalf("bad password option error = %v", err)
+	}
+}
+
+func TestLogKey(t *testing.T) {
+	for in, want := range map[string]string{
+		"abc":         "…ba7816bf",
+		"sess:abc":    "sess:…ba7816bf",
+		"a:b:abc":     "a:b:…ba7816bf",
+		"":            "",
+		"trailing:":   "trailing:",
+	} {
+		if got := logKey(in); got != want {
+			t.Errorf("logKey(%q) = %q, want %q", in, got, want)
+		}
 	}
 }
 

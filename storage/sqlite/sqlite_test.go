@@ -394,3 +394,29 @@ func TestBusyRetry(t *testing.T) {
 		t.Fatalf("%d keys, %v; want 360", len(keys), err)
 	}
 }
+
+// An error names the table and file, and shows a session ID (a credential)
+// only as a fingerprint; a missing table is reported at Open.
+func TestErrorsHideKeys(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "s.db")
+	if _, err := Open(ctx, Options{Path: path, Config: Config{Table: "absent", NoCreateTable: true}}); err == nil || !strings.Contains(err.Error(), `"absent"`) || !strings.Contains(err.Error(), path) {
+		t.Fatalf("Open on a missing table: %v", err)
+	}
+	d, err := Open(ctx, Options{Path: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	if _, err := d.DB().Exec(`DROP TABLE astro_sessions`); err != nil {
+		t.Fatal(err)
+	}
+	const id = "0b5e7c1e-3f6a-4c2e-9d7b-1a2b3c4d5e6f"
+	err = d.Set(ctx, id, "v", 0)
+	if err == nil {
+		t.Fatal("Set on a dropped table succeeded")
+	}
+	if msg := err.Error(); strings.Contains(msg, id) || !strings.Contains(msg, logKey(id)) || !strings.Contains(msg, path) || !strings.Contains(msg, "astro_sessions") {
+		t.Fatalf("error %q must name the file, table and key fingerprint %s, without the ID", msg, logKey(id))
+	}
+}
