@@ -605,11 +605,11 @@ func TestErrorsNameServerAndHidePassword(t *testing.T) {
 
 func TestLogKey(t *testing.T) {
 	for in, want := range map[string]string{
-		"abc":         "…ba7816bf",
-		"sess:abc":    "sess:…ba7816bf",
-		"a:b:abc":     "a:b:…ba7816bf",
-		"":            "",
-		"trailing:":   "trailing:",
+		"abc":       "…ba7816bf",
+		"sess:abc":  "sess:…ba7816bf",
+		"a:b:abc":   "a:b:…ba7816bf",
+		"":          "",
+		"trailing:": "trailing:",
 	} {
 		if got := logKey(in); got != want {
 			t.Errorf("logKey(%q) = %q, want %q", in, got, want)
