@@ -13,6 +13,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -36,10 +38,11 @@ func versionPad(v int) string {
 }
 
 // fsWriterChild is the child process: it serves requests in-process through
-// the session middleware on an fs store, and rewrites its sessions in a loop
-// (version after version, each with its own padding) until it is killed. It
-// prints "ready <id> <id> ..." once every session has been stored and then
-// "ack <id> <v>" after each acknowledged write.
+// the session middleware on an fs store, and rewrites its sessions in a loop,
+// one writer per session all at once (version after version, each with its
+// own padding), until it is killed. It prints "ready <id> <id> ..." once
+// every session has been stored and "ack <id> <v>" after each acknowledged
+// write.
 func fsWriterChild() int {
 	base := os.Getenv(childEnv)
 	ttl, _ := time.ParseDuration(os.Getenv("RELIABILITY_FS_WRITER_TTL"))
@@ -53,21 +56,26 @@ func fsWriterChild() int {
 		fmt.Fprintln(os.Stderr, err)
 		return 2
 	}
-	var version int
+	var version atomic.Int64
 	h := mgr.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s := session.From(r.Context())
-		if err := s.Set("v", version); err != nil {
+		v, _ := strconv.Atoi(r.URL.Query().Get("v"))
+		if err := s.Set("v", v); err != nil {
 			http.Error(w, err.Error(), 500)
 			return
 		}
-		if err := s.Set("pad", versionPad(version)); err != nil {
+		if err := s.Set("pad", versionPad(v)); err != nil {
 			http.Error(w, err.Error(), 500)
 			return
 		}
 	}))
+	var outMu sync.Mutex
 	out := bufio.NewWriter(os.Stdout)
-	do := func(id string) string {
-		req := httptest.NewRequest("POST", "/", nil)
+	// write stores a new version in session id ("" for a new session) and
+	// returns the version and the session's ID.
+	write := func(id string) (int, string) {
+		v := int(version.Add(1))
+		req := httptest.NewRequest("POST", "/?v="+strconv.Itoa(v), nil)
 		if id != "" {
 			req.Header.Set("Cookie", cookie(id))
 		}
@@ -83,25 +91,40 @@ func fsWriterChild() int {
 				got = c.Value
 			}
 		}
-		return got
+		if id != "" && got != id {
+			fmt.Fprintf(os.Stderr, "session %s replaced by %s\n", id, got)
+			os.Exit(3)
+		}
+		return v, got
+	}
+	ack := func(id string, v int) {
+		outMu.Lock()
+		fmt.Fprintf(out, "ack %s %d\n", id, v)
+		out.Flush()
+		outMu.Unlock()
 	}
 	ids := make([]string, crashSessions)
 	for i := range ids {
-		version++
-		ids[i] = do("")
-		fmt.Fprintf(out, "ack %s %d\n", ids[i], version)
+		var v int
+		v, ids[i] = write("")
+		ack(ids[i], v)
 	}
+	outMu.Lock()
 	fmt.Fprintf(out, "ready %s\n", strings.Join(ids, " "))
 	out.Flush()
-	for i := 0; ; i++ {
-		version++
-		id := ids[i%len(ids)]
-		if got := do(id); got != id {
-			fmt.Fprintf(os.Stderr, "session %s replaced by %s\n", id, got)
-			return 3
-		}
-		fmt.Fprintf(out, "ack %s %d\n", id, version)
-		out.Flush()
+	outMu.Unlock()
+	// One writer per session, all at once, until killed.
+	for _, id := range ids[1:] {
+		go func() {
+			for {
+				v, _ := write(id)
+				ack(id, v)
+			}
+		}()
+	}
+	for {
+		v, _ := write(ids[0])
+		ack(ids[0], v)
 	}
 }
 
@@ -254,11 +277,12 @@ func checkCrashFolder(t *testing.T, base, ttl string, run int, acked map[string]
 			t.Errorf("run %d: session %s: %v\n%.200q", run, id, perr, text)
 			continue
 		}
-		// A session of this run holds its last acknowledged version, or the one
+		// A session of this run holds its last acknowledged version, or the
 		// write after it that was stored but not acknowledged when the writer
-		// died; a session of an earlier run holds what it held.
+		// died (each of the concurrent writers may have one in flight); a
+		// session of an earlier run holds what it held.
 		_, thisRun := acked[id]
-		if version < last || (thisRun && version > maxVersion+1) || (!thisRun && version != last) {
+		if version < last || (thisRun && version > maxVersion+crashSessions) || (!thisRun && version != last) {
 			t.Errorf("run %d: session %s holds version %d; last acknowledged %d (this run: %v, newest version written %d)", run, id, version, last, thisRun, maxVersion)
 		}
 		known[id] = version
