@@ -433,3 +433,58 @@ func TestUnknownAndExpiredIDsLookAlike(t *testing.T) {
 		})
 	}
 }
+
+// A logout, or a Regenerate, in one request while another request of the
+// same session is running: the old ID never comes back, and the running
+// request cannot leave the browser signed in.
+func TestEndSessionDuringRequest(t *testing.T) {
+	for _, end := range []string{"/logout", "/login?user=erin"} {
+		for _, dc := range allDrivers {
+			t.Run(strings.TrimPrefix(end, "/")+"/"+dc.name, func(t *testing.T) {
+				d := dc.open(t)
+				a := loginApp(t, d, session.Config{})
+				loaded, release := make(chan struct{}), make(chan struct{})
+				a.mux.HandleFunc("POST /slow", func(w http.ResponseWriter, r *http.Request) {
+					s := session.From(r.Context())
+					if _, err := s.Get("userId"); err != nil {
+						http.Error(w, err.Error(), 500)
+						return
+					}
+					close(loaded)
+					<-release
+					if err := s.Set("cart", []string{"tee"}); err != nil {
+						http.Error(w, err.Error(), 500)
+					}
+				})
+				id, _ := a.mustDo("POST", "/login?user=erin", "").sessionCookie()
+				done := make(chan reply, 1)
+				go func() { done <- a.mustDo("POST", "/slow", "", cookie(id)) }()
+				<-loaded
+				ended := a.mustDo("POST", end, "", cookie(id))
+				close(release)
+				r := <-done
+				if _, ok, _ := d.Get(context.Background(), id); ok {
+					t.Errorf("the old ID %s came back after %s", id, end)
+				}
+				after, ok := r.sessionCookie()
+				if !ok {
+					after = id
+				}
+				if after == id {
+					t.Errorf("the running request kept the old ID")
+				}
+				want := "user= bound="
+				if end != "/logout" {
+					// After a Regenerate the new ID holds the login; the running
+					// request's session must not (it is not the new ID).
+					if nid, _ := ended.sessionCookie(); nid == after {
+						t.Fatalf("the running request landed on the regenerated ID")
+					}
+				}
+				if me := a.mustDo("GET", "/me", "", cookie(after)); me.body != want {
+					t.Errorf("after %s, the session the running request left says %q, want %q", end, me.body, want)
+				}
+			})
+		}
+	}
+}
