@@ -438,3 +438,54 @@ func TestDeeplyNestedValues(t *testing.T) {
 		t.Errorf("a stored record nested %d deep: %d %.200q, want ErrCorruptRecord naming the depth", depth, w.Code, w.Body.String())
 	}
 }
+
+// User IDs given to SetUser are data, never paths or keys: hostile ones
+// (traversal, NUL, 10 KB, Unicode, glob characters) bind and log out like any
+// other, and nothing lands outside the store's folder.
+func TestHostileUserIDs(t *testing.T) {
+	parent := t.TempDir()
+	base := filepath.Join(parent, "store")
+	d, err := fsstore.New(fsstore.Options{Base: base})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	var user string
+	ip := newInProcess(t, d, session.Config{}, func(w http.ResponseWriter, r *http.Request) {
+		s := session.From(r.Context())
+		if err := s.Regenerate(); err != nil {
+			http.Error(w, err.Error(), 500)
+			return
+		}
+		if err := s.SetUser(user); err != nil {
+			http.Error(w, err.Error(), 500)
+		}
+	})
+	for _, u := range []string{"../../../etc/passwd", "a/b", "a:b", "\x00", "a\x00b", strings.Repeat("u", 10<<10), "é😀", "*", "?[", ".goastro", "session-users:x"} {
+		user = u
+		var ids []string
+		for range 2 {
+			w := ip.serve("POST", "/")
+			id, ok := setCookieID(w)
+			if w.Code != 200 || !ok {
+				t.Fatalf("user %.40q: login %d %q", u, w.Code, w.Body.String())
+			}
+			ids = append(ids, id)
+		}
+		n, err := ip.mgr.DestroyUser(context.Background(), u)
+		if err != nil || n != 2 {
+			t.Errorf("user %.40q: DestroyUser = %d, %v; want 2", u, n, err)
+		}
+		for _, id := range ids {
+			if _, ok, _ := d.Get(context.Background(), id); ok {
+				t.Errorf("user %.40q: session %s survived DestroyUser", u, id)
+			}
+		}
+	}
+	filepath.WalkDir(parent, func(p string, e fs.DirEntry, err error) error {
+		if p != parent && p != base && !strings.HasPrefix(p, base+string(filepath.Separator)) {
+			t.Errorf("a file was created outside the store folder: %s", p)
+		}
+		return nil
+	})
+}
