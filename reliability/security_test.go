@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math/bits"
 	"net/http"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -12,6 +14,7 @@ import (
 
 	"github.com/goastro/session"
 	"github.com/goastro/session/storage"
+	fsstore "github.com/goastro/session/storage/fs"
 	"github.com/goastro/session/storage/postgres"
 	"github.com/goastro/session/storage/redis"
 )
@@ -343,6 +346,7 @@ func TestNoSecretsInLogs(t *testing.T) {
 	if !strings.Contains(logs, "level=ERROR") {
 		t.Fatalf("the failing run logged no error:\n%s", logs)
 	}
+	logs += redisClientLog.String()
 	for _, id := range ids {
 		if strings.Contains(logs, id) {
 			t.Errorf("the logs contain the session ID %s:\n%s", id, linesWith(logs, id))
@@ -352,6 +356,61 @@ func TestNoSecretsInLogs(t *testing.T) {
 		if strings.Contains(logs, secret) {
 			t.Errorf("the logs contain the secret %q:\n%s", secret, linesWith(logs, secret))
 		}
+	}
+}
+
+// The same for the fs driver when its folder is gone (replaced by a file):
+// the errors name the session by a fingerprint, not by its ID or its path.
+func TestNoSecretsInLogsFS(t *testing.T) {
+	base := filepath.Join(t.TempDir(), "store")
+	d, err := fsstore.New(fsstore.Options{Base: base})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	a := newApp(t, d, session.Config{})
+	appLog := a.logs.logger()
+	a.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		s := session.From(r.Context())
+		if _, err := s.Get("card"); err != nil {
+			appLog.Error("app: reading the session", "error", err)
+			http.Error(w, "failed", http.StatusServiceUnavailable)
+			return
+		}
+		s.Set("card", "card-4111-1111-1111-1111")
+	})
+	a.mux.HandleFunc("/w", func(w http.ResponseWriter, r *http.Request) {
+		session.From(r.Context()).Set("card", "card-4111-1111-1111-1111")
+	})
+	var ids []string
+	for range 3 {
+		id, _ := a.mustDo("GET", "/", "").sessionCookie()
+		ids = append(ids, id)
+	}
+	if err := os.RemoveAll(base); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(base, []byte("not a folder"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range ids {
+		for _, path := range []string{"/", "/w"} {
+			if r := a.mustDo("GET", path, "", cookie(id)); r.status < 500 {
+				t.Errorf("%s: status %d with the store folder gone", path, r.status)
+			}
+		}
+	}
+	logs := a.logs.String()
+	if !strings.Contains(logs, "level=ERROR") {
+		t.Fatalf("the failing run logged no error:\n%s", logs)
+	}
+	for _, id := range ids {
+		if strings.Contains(logs, id) {
+			t.Errorf("the logs contain the session ID %s:\n%s", id, linesWith(logs, id))
+		}
+	}
+	if strings.Contains(logs, "4111") {
+		t.Errorf("the logs contain session data:\n%s", linesWith(logs, "4111"))
 	}
 }
 

@@ -378,6 +378,14 @@ func runOutage(t *testing.T, open func() storage.Driver, srv outageServer, maxFa
 	if !regexp.MustCompile(`level=ERROR msg="session: could not save the session[^"]*" method=POST path=/touch driver=\S+ error="session: storage failed`).MatchString(logs) {
 		t.Errorf("the session middleware logged no error with the cause of the failures:\n%.3000s", logs)
 	}
+	for _, id := range ids {
+		if strings.Contains(logs, id) {
+			t.Errorf("the logs contain the session ID %s:\n%s", id, linesWith(logs, id))
+		}
+	}
+	if strings.Contains(logs, "s3cr3t") {
+		t.Errorf("the logs contain session data:\n%s", linesWith(logs, "s3cr3t"))
+	}
 	if strings.Contains(a.httpLog.String(), "panic") {
 		t.Errorf("a handler panicked:\n%s", a.httpLog.String())
 	}
