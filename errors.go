@@ -15,8 +15,8 @@ var (
 	ErrNotSerializable = errors.New("session: value cannot be serialized")
 	// ErrInvalidKey reports an empty session key, or the reserved MetaKey.
 	ErrInvalidKey = errors.New("session: the session key was not provided")
-	// ErrCorruptRecord reports a stored record that is not a devalue Map of entries.
-	// The session is destroyed when it is found, as Astro does.
+	// ErrCorruptRecord reports a stored record that is not a devalue Map of
+	// entries. Reads return it only with Config.StrictRecords.
 	ErrCorruptRecord = errors.New("session: the stored session data could not be parsed")
 	// ErrStorage reports a failed call to the storage driver.
 	ErrStorage = errors.New("session: storage failed")

@@ -57,6 +57,11 @@ type Config struct {
 	// AbsoluteTimeout ends a session this long after it was created (or last
 	// regenerated), however active it is. Zero disables it.
 	AbsoluteTimeout time.Duration
+	// StrictRecords makes the read that meets a corrupt stored record (not a
+	// devalue Map of entries) fail with ErrCorruptRecord, after destroying the
+	// session, as Astro does. By default the record is removed, the error is
+	// logged, and the request goes on with a new, empty session.
+	StrictRecords bool
 	// MaxRecordSize limits the size in bytes of a stored session record; a Set
 	// that would exceed it fails with ErrTooLarge. Default 1 MiB; negative disables the limit.
 	MaxRecordSize int
@@ -81,6 +86,7 @@ type Manager struct {
 	idle         time.Duration
 	absolute     time.Duration
 	maxRecord    int
+	strict       bool
 	writeTimeout time.Duration
 	log          *slog.Logger
 	onError      func(w http.ResponseWriter, r *http.Request, err error)
@@ -96,6 +102,7 @@ func New(cfg Config) (*Manager, error) {
 		idle:         cfg.IdleTimeout,
 		absolute:     cfg.AbsoluteTimeout,
 		maxRecord:    cfg.MaxRecordSize,
+		strict:       cfg.StrictRecords,
 		writeTimeout: cfg.WriteTimeout,
 		log:          cfg.Logger,
 		onError:      cfg.ErrorHandler,

@@ -111,6 +111,16 @@ func (r *record) del(k string) {
 	}
 }
 
+// live reports whether any entry is still valid at nowMS.
+func (r *record) live(nowMS float64) bool {
+	for i := range r.entries {
+		if !r.entries[i].expired(nowMS) {
+			return true
+		}
+	}
+	return false
+}
+
 // dropExpired removes the entries that expired before nowMS.
 func (r *record) dropExpired(nowMS float64) {
 	kept := r.entries[:0]

@@ -113,30 +113,30 @@ func (s *Session) ensureLoaded(ctx context.Context) error {
 	if !ok {
 		// The client presented an ID with no record (expired, destroyed or forged):
 		// a fresh ID replaces it, so a client can never choose its session ID.
-		s.id, s.idFromCookie, s.partial = NewID(), false, false
-		if s.data != nil && s.data.len() > 0 {
-			s.sendCookie = true
-		}
+		s.replaceID(false)
 		return nil
 	}
 	rec, err := decodeRecord(text)
-	if err == nil && s.m.expiredMeta(rec.meta, s.m.nowMS()) {
-		// Past its idle timeout or absolute lifetime: answered like an unknown ID.
-		s.toDestroy = append(s.toDestroy, s.id)
-		if rec.meta.user != "" {
+	now := s.m.nowMS()
+	switch {
+	case err != nil && s.m.strict:
+		s.m.log.Error("session: destroyed a session whose stored record could not be parsed",
+			"driver", s.m.driverName, "session", logID(s.id), "error", err)
+		s.destroyLocked()
+		return fmt.Errorf("session with driver %s: %w", s.m.driverName, err)
+	case err != nil:
+		s.m.log.Error("session: removed a stored record that could not be parsed; the request goes on with a new session",
+			"driver", s.m.driverName, "session", logID(s.id), "error", err)
+		s.replaceID(true)
+		return nil
+	case s.m.expiredMeta(rec.meta, now) || (rec.meta == nil && !rec.live(now)):
+		// Past its idle timeout or absolute lifetime, or every entry expired: a
+		// dead session, answered exactly like an unknown ID.
+		if rec.meta != nil && rec.meta.user != "" {
 			s.indexRemove = append(s.indexRemove, indexChange{user: rec.meta.user, id: s.id})
 		}
-		s.id, s.idFromCookie, s.partial = NewID(), false, false
-		if s.data != nil && s.data.len() > 0 {
-			s.sendCookie = true
-		}
+		s.replaceID(true)
 		return nil
-	}
-	if err != nil {
-		s.destroyLocked()
-		s.m.log.Error("session: destroyed a session whose stored record could not be parsed",
-			"driver", s.m.driverName, "session", logID(s.toDestroy[len(s.toDestroy)-1]), "error", err)
-		return fmt.Errorf("session with driver %s: %w", s.m.driverName, err)
 	}
 	s.mergeStored(rec)
 	s.stored, s.storedOK, s.idFromCookie, s.partial = text, true, false, false
@@ -144,6 +144,19 @@ func (s *Session) ensureLoaded(ctx context.Context) error {
 		s.dirty, s.sendCookie = true, true // slide the idle timeout and the cookie with it
 	}
 	return nil
+}
+
+// replaceID gives the session a new ID in place of the one the client sent,
+// keeping this request's changes; destroyOld removes the old record when the
+// session is saved.
+func (s *Session) replaceID(destroyOld bool) {
+	if destroyOld {
+		s.toDestroy = append(s.toDestroy, s.id)
+	}
+	s.id, s.idFromCookie, s.partial = NewID(), false, false
+	if s.data != nil && s.data.len() > 0 {
+		s.sendCookie = true
+	}
 }
 
 // mergeStored adds the stored entries that this request has not set, deleted or
@@ -236,7 +249,9 @@ func (s *Session) Keys() ([]string, error) {
 // Set stores value under key. The value is copied at once into devalue's value
 // model, so later changes to it are not seen; a value devalue cannot store
 // (a func, a channel, ...) is rejected with ErrNotSerializable naming the path.
-// Set does not read the store; the first Set of a request sends the cookie.
+// Set does not read the store, except to check a large value against
+// Config.MaxRecordSize (a value over a sixteenth of it); the first Set of a
+// request sends the cookie.
 func (s *Session) Set(key string, value any, opts ...SetOption) error {
 	if key == "" || key == MetaKey {
 		return keyError(key)
@@ -245,9 +260,12 @@ func (s *Session) Set(key string, value any, opts ...SetOption) error {
 	if err != nil {
 		return fmt.Errorf("%w: the session data for %q could not be serialized: %w", ErrNotSerializable, key, err)
 	}
+	size := 0
 	if s.m.maxRecord > 0 && mayExceed(v, s.m.maxRecord) {
-		if text, err := devalue.Stringify(v); err == nil && len(text) > s.m.maxRecord {
-			return fmt.Errorf("%w: the value for %q takes %d bytes, over the limit of %d", ErrTooLarge, key, len(text), s.m.maxRecord)
+		if text, err := devalue.Stringify(v); err == nil {
+			if size = len(text); size > s.m.maxRecord {
+				return fmt.Errorf("%w: the value for %q takes %d bytes, over the limit of %d", ErrTooLarge, key, size, s.m.maxRecord)
+			}
 		}
 	}
 	var o SetOption
@@ -256,11 +274,40 @@ func (s *Session) Set(key string, value any, opts ...SetOption) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	e := s.newEntry(key, v, o)
+	if size > s.m.maxRecord/16 {
+		// A large value: read the record to refuse, now, a value that would take
+		// it over the limit, rather than fail when the session is saved.
+		if err := s.checkRecordSize(e); err != nil {
+			return err
+		}
+	}
 	if err := s.prepareWrite(); err != nil {
 		return err
 	}
-	s.data.set(s.newEntry(key, v, o))
+	s.data.set(e)
 	s.setChange(key, &change{kind: changeSet, opts: o})
+	return nil
+}
+
+// checkRecordSize reports ErrTooLarge when the record with e set would exceed
+// the limit.
+func (s *Session) checkRecordSize(e entry) error {
+	if err := s.ensureLoaded(s.ctx); err != nil {
+		return err
+	}
+	tmp := &record{}
+	if s.data != nil {
+		tmp.entries, tmp.meta = append([]entry(nil), s.data.entries...), s.data.meta
+	}
+	tmp.set(e)
+	text, _, err := tmp.encode(s.m.nowMS())
+	if err != nil {
+		return err
+	}
+	if len(text) > s.m.maxRecord {
+		return fmt.Errorf("%w: with the value for %q the session record would take %d bytes, over the limit of %d", ErrTooLarge, e.key, len(text), s.m.maxRecord)
+	}
 	return nil
 }
 
@@ -466,6 +513,9 @@ func (s *Session) Load(id string) error {
 		s.toDestroy = append(s.toDestroy, id)
 		return fmt.Errorf("session with driver %s: %w", s.m.driverName, err)
 	}
+	if now := s.m.nowMS(); s.m.expiredMeta(rec.meta, now) || (rec.meta == nil && !rec.live(now)) {
+		return ErrNotFound
+	}
 	s.id, s.idFromCookie, s.partial = id, false, false
 	s.data, s.stored, s.storedOK, s.changes = newRecord(), text, true, nil
 	s.mergeStored(rec)
@@ -638,9 +688,15 @@ func (s *Session) rebase(ctx context.Context) error {
 		}
 	} else if s.storedOK {
 		// The record was removed meanwhile (destroyed elsewhere, or expired): this
-		// request's changes start a new session rather than bring back the old ID.
+		// request's changes start a new session rather than bring back the old ID,
+		// and the new session belongs to nobody: a user's sessions destroyed by
+		// DestroyUser stay logged out.
 		s.id = NewID()
 		s.sendCookie = true
+		if s.data.meta != nil {
+			s.data.meta = nil
+			s.indexAdd = false
+		}
 	}
 	now := s.m.nowMS()
 	out := &record{entries: make([]entry, 0, fresh.len()+len(s.changes))}
@@ -692,7 +748,7 @@ func (s *Session) rebase(ctx context.Context) error {
 		out.set(s.newEntry(k, v, c.opts))
 	}
 	out.meta = s.data.meta
-	if out.meta == nil {
+	if out.meta == nil && ok {
 		out.meta = fresh.meta
 	}
 	s.data, s.stored, s.storedOK = out, text, ok

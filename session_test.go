@@ -393,23 +393,36 @@ func TestLoadAndFlash(t *testing.T) {
 
 func TestCorruptRecordDestroysSession(t *testing.T) {
 	for _, rec := range []string{"garbage", `[["Map",1,2],"k",{"data":3`, `[{"a":1},2]`, `[["Set",1],"x"]`, `[["Map",1,2],"k","not an entry"]`} {
-		d := memory.New(memory.Options{})
-		e := newEnv(t, d, Config{})
-		id := NewID()
-		d.Set(context.Background(), id, rec, 0)
-		e.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-			_, err := From(r.Context()).Get("k")
-			if !errors.Is(err, ErrCorruptRecord) {
-				t.Errorf("%q: error %v", rec, err)
+		for _, strict := range []bool{false, true} {
+			d := memory.New(memory.Options{})
+			e := newEnv(t, d, Config{StrictRecords: strict})
+			id := NewID()
+			d.Set(context.Background(), id, rec, 0)
+			e.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+				s := From(r.Context())
+				v, err := s.Get("k")
+				if strict != errors.Is(err, ErrCorruptRecord) || v != nil {
+					t.Errorf("%q strict=%v: value %v error %v", rec, strict, v, err)
+				}
+				if !strict {
+					s.Set("fresh", 1) // the request goes on with a new session
+				}
+				w.WriteHeader(http.StatusTeapot)
+			})
+			res, _ := e.do("GET", "/", "astro-session="+id)
+			cookie := res.Header.Get("Set-Cookie")
+			if strict && !strings.HasPrefix(cookie, "astro-session=deleted;") {
+				t.Fatalf("%q strict: cookie %q", rec, cookie)
 			}
-			w.WriteHeader(http.StatusBadRequest)
-		})
-		res, _ := e.do("GET", "/", "astro-session="+id)
-		if !strings.HasPrefix(res.Header.Get("Set-Cookie"), "astro-session=deleted;") || res.StatusCode != 400 {
-			t.Fatalf("%q: status %d cookie %q", rec, res.StatusCode, res.Header.Get("Set-Cookie"))
-		}
-		if _, ok, _ := d.Get(context.Background(), id); ok {
-			t.Fatalf("%q: corrupt record kept", rec)
+			if newID := sessionCookie(t, res); !strict && (!ValidID(newID) || newID == id) {
+				t.Fatalf("%q: cookie %q", rec, cookie)
+			}
+			if res.StatusCode != http.StatusTeapot {
+				t.Fatalf("%q: status %d", rec, res.StatusCode)
+			}
+			if _, ok, _ := d.Get(context.Background(), id); ok {
+				t.Fatalf("%q: corrupt record kept", rec)
+			}
 		}
 	}
 }
