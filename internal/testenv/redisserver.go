@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -25,6 +26,17 @@ type RedisServer struct {
 	Port int
 	Dir  string
 	cmd  *exec.Cmd
+	once sync.Once
+	wait <-chan error
+}
+
+// Kill stops the server at once with SIGKILL, as a crash would. It is safe to
+// call more than once; the test's cleanup calls it too.
+func (s *RedisServer) Kill() {
+	s.once.Do(func() {
+		s.cmd.Process.Kill()
+		<-s.wait
+	})
 }
 
 // FreePort returns a loopback TCP port that is free (and whose port+10000, the
@@ -121,9 +133,9 @@ func startRedis(t testing.TB, bin string, args []string) (*RedisServer, error) {
 			return nil, fmt.Errorf("redis-server on port %d did not answer within 10s", port)
 		}
 	}
+	s.wait = exited
 	t.Cleanup(func() {
-		cmd.Process.Kill()
-		<-exited
+		s.Kill()
 		os.RemoveAll(dir)
 	})
 	return s, nil
@@ -184,10 +196,11 @@ func StartRedisCluster(t testing.TB, masters int) []string {
 	return addrs
 }
 
-// RedisSentinel is a throwaway Sentinel deployment: one master and one Sentinel
-// monitoring it under MasterName.
+// RedisSentinel is a throwaway Sentinel deployment: one master, optionally a
+// replica of it, and one Sentinel monitoring the master under MasterName.
 type RedisSentinel struct {
 	Master     *RedisServer
+	Replica    *RedisServer // nil without a replica
 	Sentinel   *RedisServer
 	MasterName string
 }
@@ -197,11 +210,43 @@ type RedisSentinel struct {
 // reports the master's address. Both are stopped when the test ends.
 func StartRedisSentinel(t testing.TB) *RedisSentinel {
 	t.Helper()
+	return startSentinel(t, false)
+}
+
+// StartRedisFailover is StartRedisSentinel with a replica of the master, and a
+// Sentinel that fails over to it one second after the master stops answering
+// (kill the master with Master.Kill to see it). It waits until the replica is
+// in sync and the Sentinel knows it.
+func StartRedisFailover(t testing.TB) *RedisSentinel {
+	t.Helper()
+	return startSentinel(t, true)
+}
+
+func startSentinel(t testing.TB, withReplica bool) *RedisSentinel {
+	t.Helper()
 	master := StartRedis(t)
+	var replica *RedisServer
+	downAfter := 5000
+	if withReplica {
+		replica = StartRedis(t, "--replicaof", "127.0.0.1", strconv.Itoa(master.Port))
+		deadline := time.Now().Add(20 * time.Second)
+		for {
+			info, err := RedisCommand(replica.Addr, "INFO", "replication")
+			if err == nil && strings.Contains(info, "master_link_status:up") {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("testenv: replica %s did not sync with %s: %q %v", replica.Addr, master.Addr, info, err)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		downAfter = 1000
+	}
 	const name = "mymaster"
 	dir := t.TempDir()
 	conf := filepath.Join(dir, "sentinel.conf")
-	body := fmt.Sprintf("sentinel monitor %s 127.0.0.1 %d 1\nsentinel down-after-milliseconds %s 5000\n", name, master.Port, name)
+	body := fmt.Sprintf("sentinel monitor %s 127.0.0.1 %d 1\nsentinel down-after-milliseconds %s %d\nsentinel failover-timeout %s 10000\n",
+		name, master.Port, name, downAfter, name)
 	if err := os.WriteFile(conf, []byte(body), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -231,7 +276,20 @@ func StartRedisSentinel(t testing.TB) *RedisSentinel {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	return &RedisSentinel{Master: master, Sentinel: sentinel, MasterName: name}
+	if withReplica {
+		deadline := time.Now().Add(20 * time.Second)
+		for {
+			got, err := RedisCommand(sentinel.Addr, "SENTINEL", "REPLICAS", name)
+			if err == nil && strings.Contains(got, strconv.Itoa(replica.Port)) {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("testenv: sentinel at %s does not know the replica %s: %q %v", sentinel.Addr, replica.Addr, got, err)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	return &RedisSentinel{Master: master, Replica: replica, Sentinel: sentinel, MasterName: name}
 }
 
 // startRedisWithConf starts redis-server with a config file as first argument.
@@ -268,10 +326,8 @@ func startRedisWithConf(t testing.TB, bin, conf string, args ...string) (*RedisS
 			return nil, fmt.Errorf("redis-server on port %d did not answer within 10s", port)
 		}
 	}
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		<-exited
-	})
+	s.wait = exited
+	t.Cleanup(s.Kill)
 	return s, nil
 }
 

@@ -710,3 +710,61 @@ func FuzzParseURL(f *testing.F) {
 		}
 	})
 }
+
+// When the master dies, Sentinel promotes its replica and the driver follows:
+// writes resume on the new master, and what was replicated before is still
+// there.
+func TestSentinelFailover(t *testing.T) {
+	s := testenv.StartRedisFailover(t)
+	base := testBase(t)
+	d, err := Open(Options{SentinelAddrs: []string{s.Sentinel.Addr}, MasterName: s.MasterName, DialTimeout: time.Second, Config: Config{Base: base}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	ctx := context.Background()
+	if err := d.Set(ctx, "before", "v1", 0); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if v, _ := testenv.RedisCommand(s.Replica.Addr, "GET", base+":before"); v == "v1" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the write did not reach the replica")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+
+	s.Master.Kill()
+	start := time.Now()
+	deadline = time.Now().Add(45 * time.Second)
+	var lastErr error
+	for {
+		cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		err := d.Set(cctx, "after", "v2", 0)
+		cancel()
+		if err == nil {
+			break
+		}
+		lastErr = err
+		if time.Now().After(deadline) {
+			t.Fatalf("no write succeeded within 45s of the master's death: %v", lastErr)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Logf("writes resumed %v after the master died (last error before: %v)", time.Since(start).Round(time.Millisecond), lastErr)
+	if v, ok, err := d.Get(ctx, "before"); err != nil || !ok || v != "v1" {
+		t.Fatalf("Get(before) after failover = %q %v %v", v, ok, err)
+	}
+	if info, err := testenv.RedisCommand(s.Replica.Addr, "INFO", "replication"); err != nil || !strings.Contains(info, "role:master") {
+		t.Fatalf("the replica was not promoted: %v", err)
+	}
+	if v, err := testenv.RedisCommand(s.Replica.Addr, "GET", base+":after"); err != nil || v != "v2" {
+		t.Fatalf("the write after failover is not on the new master: %q %v", v, err)
+	}
+	if ok, err := d.CompareAndSwap(ctx, "after", "v2", true, "v3", 0); err != nil || !ok {
+		t.Fatalf("CompareAndSwap on the new master = %v %v", ok, err)
+	}
+}
