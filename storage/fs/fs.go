@@ -43,14 +43,13 @@
 // A TTL given to Set never goes into the record's text, which Astro reads as it
 // is. It is kept in a sidecar file under <base>/.goastro/ttl/: the file
 // <hh>/<sha256 of the key in hex> holds the expiry time (Unix nanoseconds), the
-// inode number of the record file it belongs to, and the key. A sidecar applies
-// only while the record file has that inode: every Set through this driver makes
-// a new file (rename) and writes or removes the sidecar with it. A record that
-// another program rewrites in place (unstorage's setItem on an existing key)
-// keeps its expiry, as a session written by Astro keeps the lifetime the Go side
-// gave it; one that another program deletes and creates anew loses it, unless
-// the file system happens to reuse the inode number (it may; Astro never
-// recreates a deleted session ID, it makes a new one). Get, Has and Keys hide
+// identity of the record file it belongs to (inode number and modification time,
+// mixed), and the key. A sidecar applies only while the record file is that very
+// version: every Set through this driver makes a new file (rename) and writes or
+// removes the sidecar with it. A record that another program rewrites in place
+// (unstorage's setItem on an existing key) or deletes and creates anew loses the
+// expiry, so that a lifetime given for one content never deletes what Astro
+// wrote there later. Get, Has and Keys hide
 // expired records; Get and Has also delete them. Sweep removes every expired
 // record with its sidecar, stale sidecars and orphaned temporary files;
 // Options.SweepInterval runs it in the background until Close.
@@ -402,7 +401,7 @@ func (s *Store) readRecord(k string, withValue bool) (record, error) {
 		if !info.Mode().IsRegular() || info.Size() == 0 {
 			return record{}, nil
 		}
-		return record{size: info.Size(), ino: inode(info), exists: true}, nil
+		return record{size: info.Size(), ino: fileID(info), exists: true}, nil
 	}
 	f, err := os.Open(p)
 	if err != nil {
@@ -437,7 +436,7 @@ func (s *Store) readRecord(k string, withValue bool) (record, error) {
 	if len(buf) == 0 {
 		return record{}, nil
 	}
-	return record{value: string(buf), size: int64(len(buf)), ino: inode(info), exists: true}, nil
+	return record{value: string(buf), size: int64(len(buf)), ino: fileID(info), exists: true}, nil
 }
 
 // lookup finds the live record of k. Unlocked callers pass locked=false: when
@@ -499,7 +498,7 @@ func (s *Store) removeExpired(k string, now int64) (bool, error) {
 	p := s.path(k)
 	info, err := os.Lstat(p)
 	switch {
-	case notFound(err) || (err == nil && inode(info) != sc.ino):
+	case notFound(err) || (err == nil && fileID(info) != sc.ino):
 		// The sidecar is stale.
 		return false, s.removeSidecar(k)
 	case err != nil:
@@ -686,7 +685,7 @@ func (s *Store) write(k, value string, ttl time.Duration) error {
 	if ttl > 0 {
 		prevSidecar, _ = os.ReadFile(s.sidecarPath(k))
 		exp := time.Now().Add(ttl).UnixNano()
-		if err := s.writeSidecar(k, sidecar{expires: exp, ino: inode(info)}); err != nil {
+		if err := s.writeSidecar(k, sidecar{expires: exp, ino: fileID(info)}); err != nil {
 			return err
 		}
 	}
@@ -833,7 +832,7 @@ func (s *Store) Keys(ctx context.Context, prefix string) ([]string, error) {
 			return err
 		}
 		if ok && sc.expires <= now {
-			if inode(info) == sc.ino {
+			if fileID(info) == sc.ino {
 				return nil
 			}
 		}

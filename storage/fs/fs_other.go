@@ -20,5 +20,5 @@ var errUnsupported = errors.New("fs: not supported on " + runtime.GOOS)
 func tryLock(*os.File) (bool, error) { return false, errUnsupported }
 func unlockFile(*os.File) error      { return errUnsupported }
 func isFile(*os.File, string) bool   { return false }
-func inode(os.FileInfo) uint64       { return 0 }
+func fileID(os.FileInfo) uint64      { return 0 }
 func unlinkFile(p string) error      { return os.Remove(p) }

@@ -35,12 +35,21 @@ func isFile(f *os.File, path string) bool {
 		held.Ino == cur.Ino && held.Dev == cur.Dev
 }
 
-// inode returns the inode number of a file.
-func inode(info os.FileInfo) uint64 {
-	if st, ok := info.Sys().(*syscall.Stat_t); ok {
-		return uint64(st.Ino)
+// fileID identifies one version of a file: its inode number and its
+// modification time, mixed.
+func fileID(info os.FileInfo) uint64 {
+	st, ok := info.Sys().(*syscall.Stat_t)
+	if !ok {
+		return 0
 	}
-	return 0
+	// The inode number tells a replaced file (Set's rename, or another program's
+	// delete and create); the modification time tells a file rewritten in place
+	// (unstorage's writeFile). Either change makes a sidecar stale.
+	h := uint64(st.Ino)*0x9e3779b97f4a7c15 ^ uint64(info.ModTime().UnixNano())
+	if h == 0 {
+		h = 1
+	}
+	return h
 }
 
 // unlinkFile removes a file but never a folder (os.Remove would remove an
