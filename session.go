@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"net/http"
 	"strings"
@@ -73,11 +74,13 @@ type SetOption struct {
 // set(key, value, { ttl }). Zero or less means the entry does not expire.
 func WithTTL(d time.Duration) SetOption { return SetOption{ttl: d, hasTTL: true} }
 
+// nowMS is the time in whole epoch milliseconds, JavaScript's Date.now(), so
+// that expiries are written as Astro writes them.
 func (m *Manager) nowMS() float64 {
 	if m.clock != nil {
-		return float64(m.clock().UnixNano()) / 1e6
+		return float64(m.clock().UnixMilli())
 	}
-	return float64(time.Now().UnixNano()) / 1e6
+	return float64(time.Now().UnixMilli())
 }
 
 func (s *Session) init(m *Manager, ctx context.Context, reqHdr http.Header) {
@@ -108,7 +111,7 @@ func (s *Session) ensureLoaded(ctx context.Context) error {
 	}
 	text, ok, err := s.m.store.Get(ctx, s.id)
 	if err != nil {
-		return fmt.Errorf("%w: reading the session with driver %s: %w", ErrStorage, s.m.driverName, err)
+		return s.m.storageError("reading the session", err)
 	}
 	if !ok {
 		// The client presented an ID with no record (expired, destroyed or forged):
@@ -346,7 +349,7 @@ func (s *Session) newEntry(key string, v any, o SetOption) entry {
 	}
 	e := entry{key: key, data: v}
 	if ttl > 0 {
-		e.expires, e.hasExp = s.m.nowMS()+float64(ttl)/float64(time.Millisecond), true
+		e.expires, e.hasExp = s.m.nowMS()+math.Round(float64(ttl)/float64(time.Millisecond)), true
 	}
 	return e
 }
@@ -503,7 +506,7 @@ func (s *Session) Load(id string) error {
 	s.begin()
 	text, ok, err := s.m.store.Get(s.ctx, id)
 	if err != nil {
-		return fmt.Errorf("%w: loading a session with driver %s: %w", ErrStorage, s.m.driverName, err)
+		return s.m.storageError("loading a session", err)
 	}
 	if !ok {
 		return ErrNotFound
@@ -601,7 +604,7 @@ func (s *Session) persist(ctx context.Context) error {
 			continue
 		}
 		if err := s.m.store.Delete(ctx, id); err != nil {
-			errs = append(errs, fmt.Errorf("%w: removing a session with driver %s: %w", ErrStorage, s.m.driverName, err))
+			errs = append(errs, s.m.storageError("removing a session", err))
 		}
 	}
 	s.toDestroy = s.toDestroy[:0]
@@ -642,14 +645,14 @@ func (s *Session) write(ctx context.Context) error {
 		}
 		if s.m.swapper == nil {
 			if err := s.m.store.Set(ctx, s.id, text, ttl); err != nil {
-				return fmt.Errorf("%w: saving the session with driver %s: %w", ErrStorage, s.m.driverName, err)
+				return s.m.storageError("saving the session", err)
 			}
 			s.stored, s.storedOK = text, true
 			break
 		}
 		ok, err := s.m.swapper.CompareAndSwap(ctx, s.id, s.stored, s.storedOK, text, ttl)
 		if err != nil {
-			return fmt.Errorf("%w: saving the session with driver %s: %w", ErrStorage, s.m.driverName, err)
+			return s.m.storageError("saving the session", err)
 		}
 		if ok {
 			s.stored, s.storedOK = text, true
@@ -679,7 +682,7 @@ func (s *Session) write(ctx context.Context) error {
 func (s *Session) rebase(ctx context.Context) error {
 	text, ok, err := s.m.store.Get(ctx, s.id)
 	if err != nil {
-		return fmt.Errorf("%w: reading the session with driver %s: %w", ErrStorage, s.m.driverName, err)
+		return s.m.storageError("reading the session", err)
 	}
 	fresh := newRecord()
 	if ok {

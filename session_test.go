@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -625,4 +626,17 @@ func FuzzCookieValue(f *testing.F) {
 			t.Fatalf("invented ID %q", v)
 		}
 	})
+}
+
+func TestStorageErrorsHideIDs(t *testing.T) {
+	id := NewID()
+	m := &Manager{driverName: "fs"}
+	cause := &os.PathError{Op: "open", Path: "/srv/sessions/" + id, Err: os.ErrPermission}
+	err := m.storageError("reading the session", cause)
+	if strings.Contains(err.Error(), id) || !strings.Contains(err.Error(), "session#"+logID(id)) {
+		t.Fatalf("message %q", err)
+	}
+	if !errors.Is(err, os.ErrPermission) || !errors.Is(err, ErrStorage) {
+		t.Fatal("the cause is lost")
+	}
 }

@@ -81,5 +81,5 @@ func ExampleOptions() {
 	// <nil>
 	// 127.0.0.1:6379 1h30m0s
 	// <nil>
-	// storage: invalid driver option: mydriver: option "ttl" must be a duration ("90s", "1h") or a number of seconds, got bool true
+	// storage: invalid driver option: mydriver: option "ttl" must be a duration ("90s", "1h") or a number of seconds, got a boolean
 }

@@ -108,7 +108,7 @@ func (o *Options) lookup(name string) (any, bool) {
 }
 
 func (o *Options) fail(name string, v any, want string) {
-	o.errs = append(o.errs, fmt.Errorf("%w: %s: option %q must be %s, got %T %v", ErrInvalidOption, o.driver, name, want, v, v))
+	o.errs = append(o.errs, fmt.Errorf("%w: %s: option %q must be %s, got %s", ErrInvalidOption, o.driver, name, want, jsonType(v)))
 }
 
 // Failf records an error about option name, for checks a getter cannot make
@@ -270,4 +270,24 @@ func (o *Options) Err() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// jsonType names the type of an option value without showing the value, which
+// may be a password.
+func jsonType(v any) string {
+	switch v.(type) {
+	case nil:
+		return "null"
+	case string:
+		return "a string"
+	case bool:
+		return "a boolean"
+	case float64, float32, int, int8, int16, int32, int64, uint, uint8, uint16, uint32, uint64:
+		return "a number"
+	case []any, []string:
+		return "a list"
+	case map[string]any:
+		return "an object"
+	}
+	return fmt.Sprintf("a %T", v)
 }
