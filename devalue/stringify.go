@@ -327,10 +327,18 @@ func (e *encoder) number(f float64, orig any, depth int) (int, error) {
 	}
 	idx := e.reserve()
 	e.numIdx[f] = idx
-	if _, isFloat := orig.(float64); !isFloat {
-		orig = f
+	if len(e.opts.Reducers) > 0 {
+		if orig == nil {
+			orig = f
+		}
+		if ok, err := e.reduce(idx, orig, depth); ok || err != nil {
+			return idx, err
+		}
 	}
-	return e.primitive(idx, orig, depth)
+	start := len(e.arena)
+	e.arena = AppendNumber(e.arena, f)
+	e.spans[idx] = span{start, len(e.arena)}
+	return idx, nil
 }
 
 func (e *encoder) literal(which int, orig any, depth int) (int, error) {
