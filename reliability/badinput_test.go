@@ -329,25 +329,7 @@ func TestMaxRecordSizeAtSet(t *testing.T) {
 	for _, dc := range allDrivers {
 		t.Run(dc.name, func(t *testing.T) {
 			d := dc.open(t)
-			ip := newInProcess(t, d, session.Config{MaxRecordSize: 4096}, func(w http.ResponseWriter, r *http.Request) {
-				s := session.From(r.Context())
-				size := len(r.URL.Query().Get("n"))
-				if _, err := s.Get("small"); err != nil {
-					http.Error(w, err.Error(), 500)
-					return
-				}
-				k := r.URL.Query().Get("k")
-				// Each key its own letter: devalue stores equal strings once.
-				err := s.Set(k, strings.Repeat(k[:1], size*100))
-				if errors.Is(err, session.ErrTooLarge) {
-					http.Error(w, err.Error(), http.StatusRequestEntityTooLarge)
-					return
-				}
-				if err != nil {
-					http.Error(w, err.Error(), 500)
-					return
-				}
-			})
+			ip := newInProcess(t, d, session.Config{MaxRecordSize: 4096}, sizeHandler)
 			// 1 KB: fine.
 			w := ip.serve("POST", "/?k=small&n="+strings.Repeat("1", 10))
 			id, ok := setCookieID(w)
@@ -372,9 +354,40 @@ func TestMaxRecordSizeAtSet(t *testing.T) {
 			if err != nil || !ok || len(text) > 4096 || strings.Contains(text, `"b"`) {
 				t.Errorf("stored record after the refusals: ok=%v err=%v, %d bytes", ok, err, len(text))
 			}
-			// Many small values, one per request, each far under the limit: the
-			// one that fills the record is refused at Set too.
-			id, _ = setCookieID(ip.serve("POST", "/?k=start&n=1"))
+		})
+	}
+}
+
+// sizeHandler sets key k to a string of 100 times len(n) copies of k's first
+// letter, answering 413 on ErrTooLarge.
+var sizeHandler = func(w http.ResponseWriter, r *http.Request) {
+	s := session.From(r.Context())
+	size := len(r.URL.Query().Get("n"))
+	if _, err := s.Get("small"); err != nil {
+		http.Error(w, err.Error(), 500)
+		return
+	}
+	k := r.URL.Query().Get("k")
+	// Each key its own letter: devalue stores equal strings once.
+	err := s.Set(k, strings.Repeat(k[:1], size*100))
+	if errors.Is(err, session.ErrTooLarge) {
+		http.Error(w, err.Error(), http.StatusRequestEntityTooLarge)
+		return
+	}
+	if err != nil {
+		http.Error(w, err.Error(), 500)
+		return
+	}
+}
+
+// A record filled by many small values, one per request, each far under the
+// limit, is refused at the Set that fills it, not at the save.
+func TestMaxRecordSizeManySmallValues(t *testing.T) {
+	for _, dc := range allDrivers {
+		t.Run(dc.name, func(t *testing.T) {
+			d := dc.open(t)
+			ip := newInProcess(t, d, session.Config{MaxRecordSize: 4096}, sizeHandler)
+			id, _ := setCookieID(ip.serve("POST", "/?k=start&n=1"))
 			refused := false
 			for i := range 60 {
 				k := string(rune('A'+i%26)) + strconv.Itoa(i)
@@ -391,6 +404,9 @@ func TestMaxRecordSizeAtSet(t *testing.T) {
 			}
 			if !refused {
 				t.Errorf("60 values of 200 bytes were all accepted under a 4 KB limit")
+			}
+			if text, ok, err := d.Get(context.Background(), id); err != nil || !ok || len(text) > 4096 {
+				t.Errorf("stored record: ok=%v err=%v, %d bytes", ok, err, len(text))
 			}
 		})
 	}
