@@ -506,3 +506,45 @@ func TestRedisHangs(t *testing.T) {
 		t.Errorf("after Redis answers again: count %q, want 1", n.body)
 	}
 }
+
+// A logout, a "log out everywhere" or a login that cannot reach the store
+// fails visibly: never a success page over a session that lives on. When the
+// store is back, logging out works and the ID is dead.
+func TestSignOutDuringOutage(t *testing.T) {
+	srv := startRedisProc(t)
+	d, err := redis.Open(redis.Options{Addr: srv.addr(), DialTimeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	a := loginApp(t, d, session.Config{})
+	id, _ := a.mustDo("POST", "/login?user=frank", "").sessionCookie()
+	srv.crash(t)
+	for _, path := range []string{"/logout", "/login?user=frank"} {
+		r := a.mustDo("POST", path, "", cookie(id))
+		if r.status < 500 {
+			t.Errorf("%s while Redis is down: status %d, Set-Cookie %q; want a 5xx", path, r.status, r.header.Values("Set-Cookie"))
+		}
+		if c := r.header.Values("Set-Cookie"); len(c) != 0 {
+			t.Errorf("%s while Redis is down sent Set-Cookie %q", path, c)
+		}
+	}
+	if n, err := a.mgr.DestroyUser(context.Background(), "frank"); err == nil {
+		t.Errorf("DestroyUser while Redis is down = %d, nil; want an error", n)
+	}
+	srv.restart(t)
+	var r reply
+	waitFor(t, "Redis to serve the session again", 15*time.Second, func() bool {
+		r, err = a.do("GET", "/me", "", cookie(id))
+		return err == nil && r.status == 200
+	})
+	if r.body != "user=frank bound=frank" {
+		t.Errorf("after the outage the session says %q", r.body)
+	}
+	if r := a.mustDo("POST", "/logout", "", cookie(id)); r.status != 200 {
+		t.Errorf("logout after the outage: %d %q", r.status, r.body)
+	}
+	if r := a.mustDo("GET", "/me", "", cookie(id)); r.body != "user= bound=" {
+		t.Errorf("after logout: %q", r.body)
+	}
+}
