@@ -20,11 +20,14 @@ func (redisClientLogger) Printf(_ context.Context, format string, v ...any) {
 	fmt.Fprintf(redisClientLog, "redis: "+format+"\n", v...)
 }
 
-// TestMain runs the crash-safety writer instead of the tests when the test
-// binary is re-executed as that child process.
+// TestMain runs the crash-safety writer or a counting instance instead of the
+// tests when the test binary is re-executed as one of those child processes.
 func TestMain(m *testing.M) {
 	if os.Getenv(childEnv) != "" {
 		os.Exit(fsWriterChild())
+	}
+	if os.Getenv(counterEnv) != "" {
+		os.Exit(fsCounterChild())
 	}
 	goredis.SetLogger(redisClientLogger{})
 	os.Exit(m.Run())
