@@ -544,3 +544,49 @@ func TestHostileUserIDs(t *testing.T) {
 		return nil
 	})
 }
+
+// Values that devalue cannot write, or that an Astro site sharing the store
+// could not read back (an object with a "__proto__" key, which devalue's
+// parse refuses), are refused at Set with ErrNotSerializable; nothing is
+// stored, and the session stays usable.
+func TestUnstorableValuesRefused(t *testing.T) {
+	d := allDrivers[0].open(t)
+	var value any
+	ip := newInProcess(t, d, session.Config{}, func(w http.ResponseWriter, r *http.Request) {
+		s := session.From(r.Context())
+		if err := s.Set("ok", "fine"); err != nil {
+			http.Error(w, err.Error(), 500)
+			return
+		}
+		err := s.Set("bad", value)
+		if errors.Is(err, session.ErrNotSerializable) {
+			http.Error(w, err.Error(), http.StatusUnprocessableEntity)
+			return
+		}
+		if err != nil {
+			http.Error(w, err.Error(), 500)
+			return
+		}
+		fmt.Fprint(w, "stored")
+	})
+	cyclic := map[string]any{}
+	cyclic["self"] = cyclic
+	for name, v := range map[string]any{
+		"__proto__ key":        map[string]any{"__proto__": map[string]any{"admin": true}},
+		"nested __proto__ key": []any{1, map[string]any{"a": map[string]any{"__proto__": 1}}},
+		"func":                 func() {},
+		"channel":              make(chan int),
+		"complex":              complex(1, 2),
+	} {
+		value = v
+		w := ip.serve("POST", "/")
+		if w.Code != http.StatusUnprocessableEntity {
+			t.Errorf("%s: %d %q, want ErrNotSerializable at Set", name, w.Code, w.Body.String())
+		}
+	}
+	// A cycle is not an error: devalue keeps references.
+	value = cyclic
+	if w := ip.serve("POST", "/"); w.Code != 200 || w.Body.String() != "stored" {
+		t.Errorf("cyclic map: %d %q, want it stored", w.Code, w.Body.String())
+	}
+}
