@@ -24,12 +24,12 @@ type Hole struct{}
 // own-key order, in which keys that are array indices ("0", "17", but not
 // "01" or "-1") come first in ascending numeric order.
 type Object struct {
-	// NullProto is true for an object without prototype (Object.create(null)).
-	NullProto bool
-
 	m        []member
 	idx      map[string]int // built once the object grows beyond smallSize
-	nIndexes int            // how many keys are array indices
+	nIndexes int32          // how many keys are array indices
+
+	// NullProto is true for an object without prototype (Object.create(null)).
+	NullProto bool
 }
 
 // member is one key and value of an Object.
@@ -89,6 +89,25 @@ func (o *Object) Set(key string, v any) {
 			o.idx[o.m[i].key] = i
 		}
 	}
+}
+
+// add is Set for a parser: the common case, a new key in an object still
+// without index, takes the shortest path.
+func (o *Object) add(key string, v any) {
+	if o.idx == nil && len(o.m) < smallSize {
+		for i := range o.m {
+			if o.m[i].key == key {
+				o.m[i].val = v
+				return
+			}
+		}
+		o.m = append(o.m, member{key, v})
+		if len(key) > 0 && key[0] <= '9' && isArrayIndex(key) {
+			o.nIndexes++
+		}
+		return
+	}
+	o.Set(key, v)
 }
 
 // Delete removes key if present.

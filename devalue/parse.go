@@ -746,7 +746,7 @@ func (d *decoder) build(t, slot, depth int) (any, error) {
 			if err != nil {
 				return nil, err
 			}
-			o.Set(key, v)
+			o.add(key, v)
 			c = d.next(c + 1)
 		}
 		return o, nil
