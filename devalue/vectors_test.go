@@ -519,3 +519,19 @@ func TestNilMapsAreDistinct(t *testing.T) {
 		t.Errorf("got %s %v", s, err)
 	}
 }
+
+// The expected values come from Node.js 20: new RegExp(s).source and
+// new URLSearchParams(s).toString().
+func TestRegExpAndSearchParamsLikeJS(t *testing.T) {
+	for src, want := range map[string]string{
+		"": "(?:)", "a/b": `a\/b`, "[/]": "[/]", `a\/b`: `a\/b`, "\n": `\n`, "a\u2028b": `a\u2028b`, "[a/]/": `[a/]\/`, `\[/`: `\[\/`,
+	} {
+		r, err := NewRegExp(src, "yigdsm")
+		if err != nil || r.Source != want || r.Flags != "dgimsy" {
+			t.Errorf("NewRegExp(%q) = %+v, %v; want source %q", src, r, err, want)
+		}
+	}
+	if got := ParseURLSearchParams("?a=b c&&d=%zz&e=%E2%82%AC+x&f=é*-._~!").String(); got != "a=b+c&d=%25zz&e=%E2%82%AC+x&f=%C3%A9*-._%7E%21" {
+		t.Errorf("URLSearchParams: %s", got)
+	}
+}
