@@ -38,6 +38,9 @@ export const server = {
 	}),
 	clearCart: defineAction({
 		handler: async (_input, context) => {
+			// Read first: Astro before 6.2.2 does not save a delete that is the
+			// first change of a request.
+			await context.session?.has('cartItems');
 			context.session?.delete('cartItems');
 			return { success: true };
 		},
