@@ -431,7 +431,7 @@ func TestRedisOutage(t *testing.T) {
 			t.Fatal(err)
 		}
 		return d
-	}, srv, 3*time.Second)
+	}, srv, 5*time.Second)
 }
 
 // The same for PostgreSQL: a throwaway cluster is stopped in immediate mode
@@ -449,7 +449,7 @@ func TestPostgresOutage(t *testing.T) {
 			t.Fatal(err)
 		}
 		return d
-	}, srv, 3*time.Second)
+	}, srv, 5*time.Second)
 }
 
 // A Redis that stops answering (SIGSTOP: connections stay open, nothing comes
