@@ -14,7 +14,7 @@ var (
 	// (a func, a channel, a complex number, ...). It wraps devalue's error, which names the path.
 	ErrNotSerializable = errors.New("session: value cannot be serialized")
 	// ErrInvalidKey reports an empty session key, or the reserved MetaKey.
-	ErrInvalidKey = errors.New("session: the session key was not provided")
+	ErrInvalidKey = errors.New("session: invalid session key")
 	// ErrCorruptRecord reports a stored record that is not a devalue Map of
 	// entries. Reads return it only with Config.StrictRecords.
 	ErrCorruptRecord = errors.New("session: the stored session data could not be parsed")
@@ -59,7 +59,7 @@ func redactIDsIn(msg string) string {
 
 func keyError(key string) error {
 	if key == "" {
-		return ErrInvalidKey
+		return fmt.Errorf("%w: the session key was not provided", ErrInvalidKey)
 	}
 	return fmt.Errorf("%w: %q is reserved", ErrInvalidKey, key)
 }

@@ -42,6 +42,13 @@ type Session struct {
 	indexAdd    bool          // add the ID to its user's index when saved
 	indexRemove []indexChange // IDs to remove from user indexes when saved
 
+	peeked   bool   // the record was read (by peek) but not merged yet
+	peekText string // what peek read
+	peekOK   bool
+
+	recordBytes int // size of the record as last read, written or measured
+	addedBytes  int // upper bound of what this request's values added since
+
 	sendCookie   bool // the ID cookie must be (re)sent
 	deleteCookie bool // the cookie must be removed
 	cookieSent   bool // a Set-Cookie for this session is already in the response headers
@@ -109,10 +116,14 @@ func (s *Session) ensureLoaded(ctx context.Context) error {
 		s.partial = false
 		return nil
 	}
-	text, ok, err := s.m.store.Get(ctx, s.id)
-	if err != nil {
-		return s.m.storageError("reading the session", err)
+	text, ok := s.peekText, s.peekOK
+	if !s.peeked {
+		var err error
+		if text, ok, err = s.m.store.Get(ctx, s.id); err != nil {
+			return s.m.storageError("reading the session", err)
+		}
 	}
+	s.peeked, s.peekText = false, ""
 	if !ok {
 		// The client presented an ID with no record (expired, destroyed or forged):
 		// a fresh ID replaces it, so a client can never choose its session ID.
@@ -143,6 +154,7 @@ func (s *Session) ensureLoaded(ctx context.Context) error {
 	}
 	s.mergeStored(rec)
 	s.stored, s.storedOK, s.idFromCookie, s.partial = text, true, false, false
+	s.recordBytes = len(text)
 	if s.m.refreshDue(s.data.meta, s.m.nowMS()) {
 		s.dirty, s.sendCookie = true, true // slide the idle timeout and the cookie with it
 	}
@@ -263,13 +275,9 @@ func (s *Session) Set(key string, value any, opts ...SetOption) error {
 	if err != nil {
 		return fmt.Errorf("%w: the session data for %q could not be serialized: %w", ErrNotSerializable, key, err)
 	}
-	size := 0
-	if s.m.maxRecord > 0 && mayExceed(v, s.m.maxRecord) {
-		if text, err := devalue.Stringify(v); err == nil {
-			if size = len(text); size > s.m.maxRecord {
-				return fmt.Errorf("%w: the value for %q takes %d bytes, over the limit of %d", ErrTooLarge, key, size, s.m.maxRecord)
-			}
-		}
+	size, err := s.m.valueSize(key, v)
+	if err != nil {
+		return err
 	}
 	var o SetOption
 	for _, opt := range opts {
@@ -278,12 +286,8 @@ func (s *Session) Set(key string, value any, opts ...SetOption) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	e := s.newEntry(key, v, o)
-	if size > s.m.maxRecord/16 {
-		// A large value: read the record to refuse, now, a value that would take
-		// it over the limit, rather than fail when the session is saved.
-		if err := s.checkRecordSize(e); err != nil {
-			return err
-		}
+	if err := s.checkRecordSize(e, size); err != nil {
+		return err
 	}
 	if err := s.prepareWrite(); err != nil {
 		return err
@@ -293,9 +297,62 @@ func (s *Session) Set(key string, value any, opts ...SetOption) error {
 	return nil
 }
 
+// peek reads the stored record of a session that is not loaded yet, to know its
+// size, without merging it: the merge (and its key order, Astro's) happens when
+// the session is read or saved, from what peek read.
+func (s *Session) peek(ctx context.Context) error {
+	s.begin()
+	if !s.partial || s.id == "" || !s.idFromCookie || s.peeked {
+		return nil
+	}
+	text, ok, err := s.m.store.Get(ctx, s.id)
+	if err != nil {
+		return s.m.storageError("reading the session", err)
+	}
+	s.peeked, s.peekText, s.peekOK = true, text, ok
+	s.recordBytes = len(text)
+	return nil
+}
+
+// valueSize checks that v can be stored (devalue's stringify refuses a few
+// values its model holds, such as objects with a __proto__ key) and returns an
+// upper bound of the size it adds to the record.
+func (m *Manager) valueSize(key string, v any) (int, error) {
+	size := 6*len(key) + 48 // the key, the entry object and its indices
+	switch x := v.(type) {
+	case nil, bool, float64, devalue.Undefined:
+		return size + 24, nil
+	case string:
+		if 6*len(x) <= m.maxRecord || m.maxRecord <= 0 {
+			return size + 6*len(x) + 2, nil
+		}
+	}
+	text, err := devalue.Stringify(v)
+	if err != nil {
+		return 0, fmt.Errorf("%w: the session data for %q could not be serialized: %w", ErrNotSerializable, key, err)
+	}
+	if m.maxRecord > 0 && len(text) > m.maxRecord {
+		return 0, fmt.Errorf("%w: the value for %q takes %d bytes, over the limit of %d", ErrTooLarge, key, len(text), m.maxRecord)
+	}
+	return size + len(text), nil
+}
+
 // checkRecordSize reports ErrTooLarge when the record with e set would exceed
-// the limit.
-func (s *Session) checkRecordSize(e entry) error {
+// the limit. size is an upper bound of what e adds: only when the record's
+// known size plus the bounds of this request's values could exceed the limit
+// is the record written out to measure it. With a limit the stored record is
+// read here rather than when the session is saved (it is read once either way).
+func (s *Session) checkRecordSize(e entry, size int) error {
+	if s.m.maxRecord <= 0 {
+		return nil
+	}
+	if err := s.peek(s.ctx); err != nil {
+		return err
+	}
+	if s.recordBytes+s.addedBytes+size <= s.m.maxRecord {
+		s.addedBytes += size
+		return nil
+	}
 	if err := s.ensureLoaded(s.ctx); err != nil {
 		return err
 	}
@@ -311,19 +368,8 @@ func (s *Session) checkRecordSize(e entry) error {
 	if len(text) > s.m.maxRecord {
 		return fmt.Errorf("%w: with the value for %q the session record would take %d bytes, over the limit of %d", ErrTooLarge, e.key, len(text), s.m.maxRecord)
 	}
+	s.recordBytes, s.addedBytes = len(text), 0
 	return nil
-}
-
-// mayExceed reports whether the devalue text of v could be longer than limit;
-// only then is it worth writing it out to measure.
-func mayExceed(v any, limit int) bool {
-	switch x := v.(type) {
-	case nil, bool, float64, devalue.Undefined:
-		return false
-	case string:
-		return 6*len(x)+8 > limit // every byte escaped as \u00XX at worst
-	}
-	return true
 }
 
 // prepareWrite makes sure the session has local data and an ID before a change.
@@ -423,12 +469,20 @@ func (s *Session) update(key string, apply func(old any, ok bool) (any, error), 
 	if err != nil {
 		return err
 	}
+	size, err := s.m.valueSize(key, nv)
+	if err != nil {
+		return err
+	}
+	e := s.newEntry(key, nv, o)
+	if err := s.checkRecordSize(e, size); err != nil {
+		return err
+	}
 	if err := s.prepareWrite(); err != nil {
 		return err
 	}
 	c.updates = append(c.updates, apply)
 	c.opts = o
-	s.data.set(s.newEntry(key, nv, o))
+	s.data.set(e)
 	s.setChange(key, c)
 	return nil
 }
@@ -491,6 +545,7 @@ func (s *Session) destroyLocked() {
 	s.indexAdd = false
 	s.id, s.idFromCookie = "", false
 	s.data, s.partial, s.stored, s.storedOK, s.changes = nil, false, "", false, nil
+	s.peeked, s.peekText, s.recordBytes, s.addedBytes = false, "", 0, 0
 	s.dirty, s.sendCookie, s.deleteCookie = false, false, true
 }
 
@@ -521,6 +576,8 @@ func (s *Session) Load(id string) error {
 	}
 	s.id, s.idFromCookie, s.partial = id, false, false
 	s.data, s.stored, s.storedOK, s.changes = newRecord(), text, true, nil
+	s.recordBytes, s.addedBytes = len(text), 0
+	s.peeked, s.peekText = false, ""
 	s.mergeStored(rec)
 	s.dirty, s.sendCookie, s.deleteCookie = false, true, false
 	return nil
@@ -674,6 +731,7 @@ func (s *Session) write(ctx context.Context) error {
 		}
 	}
 	s.dirty, s.changes = false, nil
+	s.recordBytes, s.addedBytes = len(s.stored), 0
 	return nil
 }
 
