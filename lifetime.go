@@ -175,7 +175,7 @@ func (m *Manager) updateUserIndex(ctx context.Context, userID string, add string
 	for attempt := 1; ; attempt++ {
 		old, exists, err := m.store.Get(ctx, key)
 		if err != nil {
-			return fmt.Errorf("%w: reading the user index with driver %s: %w", ErrStorage, m.driverName, err)
+			return m.storageError("reading the user index", err)
 		}
 		ids := parseIndex(old)
 		next := make([]string, 0, len(ids)+1)
@@ -184,7 +184,7 @@ func (m *Manager) updateUserIndex(ctx context.Context, userID string, add string
 				continue
 			}
 			if ok, err := m.store.Has(ctx, id); err != nil {
-				return fmt.Errorf("%w: checking a session with driver %s: %w", ErrStorage, m.driverName, err)
+				return m.storageError("checking a session", err)
 			} else if ok {
 				next = append(next, id)
 			}
@@ -200,13 +200,13 @@ func (m *Manager) updateUserIndex(ctx context.Context, userID string, add string
 		}
 		if m.swapper == nil {
 			if err := m.store.Set(ctx, key, text, 0); err != nil {
-				return fmt.Errorf("%w: writing the user index with driver %s: %w", ErrStorage, m.driverName, err)
+				return m.storageError("writing the user index", err)
 			}
 			return nil
 		}
 		ok, err := m.swapper.CompareAndSwap(ctx, key, old, exists, text, 0)
 		if err != nil {
-			return fmt.Errorf("%w: writing the user index with driver %s: %w", ErrStorage, m.driverName, err)
+			return m.storageError("writing the user index", err)
 		}
 		if ok {
 			return nil
@@ -247,13 +247,13 @@ func contains(list []string, s string) bool {
 func (m *Manager) UserSessions(ctx context.Context, userID string) ([]string, error) {
 	text, _, err := m.store.Get(ctx, userIndexKey(userID))
 	if err != nil {
-		return nil, fmt.Errorf("%w: reading the user index with driver %s: %w", ErrStorage, m.driverName, err)
+		return nil, m.storageError("reading the user index", err)
 	}
 	var live []string
 	for _, id := range parseIndex(text) {
 		ok, err := m.store.Has(ctx, id)
 		if err != nil {
-			return nil, fmt.Errorf("%w: checking a session with driver %s: %w", ErrStorage, m.driverName, err)
+			return nil, m.storageError("checking a session", err)
 		}
 		if ok {
 			live = append(live, id)
@@ -274,12 +274,12 @@ func (m *Manager) DestroyUser(ctx context.Context, userID string) (int, error) {
 	n := 0
 	for _, id := range ids {
 		if err := m.store.Delete(ctx, id); err != nil {
-			return n, fmt.Errorf("%w: removing a session with driver %s: %w", ErrStorage, m.driverName, err)
+			return n, m.storageError("removing a session", err)
 		}
 		n++
 	}
 	if err := m.store.Delete(ctx, userIndexKey(userID)); err != nil {
-		return n, fmt.Errorf("%w: removing the user index with driver %s: %w", ErrStorage, m.driverName, err)
+		return n, m.storageError("removing the user index", err)
 	}
 	return n, nil
 }
