@@ -100,6 +100,7 @@ type decoder struct {
 	hydrated []any
 	state    []uint8 // 0 not yet, 1 hydrating, 2 done
 	reviving map[int]bool
+	chStack  []int // see children
 	opts     *Options
 	maxDepth int
 	nMembers int // members of all objects
@@ -190,6 +191,7 @@ func (d *decoder) release() {
 	clear(d.hydrated)
 	clear(d.state)
 	*d = decoder{
+		chStack:  d.chStack[:0],
 		toks:     d.toks[:0],
 		slots:    d.slots[:0],
 		hydrated: d.hydrated[:0],
@@ -785,17 +787,22 @@ func (d *decoder) build(t, slot, depth int) (any, error) {
 }
 
 // children returns the tokens of the children of container token t.
+//
+// The slices live on a stack shared by the whole parse: callers release
+// theirs with popChildren, innermost first.
 func (d *decoder) children(t int) []int {
-	n := int(d.toks[t].start)
-	out := make([]int, 0, n)
+	start := len(d.chStack)
 	for c := t + 1; c < int(d.toks[t].end); c = d.next(c) {
-		out = append(out, c)
+		d.chStack = append(d.chStack, c)
 	}
-	return out
+	return d.chStack[start:len(d.chStack):len(d.chStack)]
 }
+
+func (d *decoder) popChildren(ch []int) { d.chStack = d.chStack[:len(d.chStack)-len(ch)] }
 
 func (d *decoder) sparse(t, slot, depth int) (any, error) {
 	ch := d.children(t)
+	defer d.popChildren(ch)
 	if len(ch) < 2 || d.toks[ch[1]].kind != tNumber {
 		return nil, errInvalidInput
 	}
@@ -870,6 +877,7 @@ func (d *decoder) stringArg(ch []int, j int) (string, bool) {
 
 func (d *decoder) tagged(t, slot, depth int) (any, error) {
 	ch := d.children(t)
+	defer d.popChildren(ch)
 	tag := d.str(ch[0])
 	if rv, ok := d.opts.Revivers[tag]; ok && rv != nil {
 		p, err := d.payload(ch, depth)
