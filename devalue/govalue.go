@@ -139,12 +139,12 @@ func (e *encoder) flattenGo(v any, depth int) (int, error) {
 	if id != nil {
 		e.objIdx[id] = idx
 	}
-	if len(e.opts.Reducers) > 0 {
+	if len(e.reducers) > 0 {
 		if ok, err := e.reduce(idx, v, depth); ok || err != nil {
 			return idx, err
 		}
 	}
-	if len(e.opts.Reducers) == 0 {
+	if len(e.reducers) == 0 {
 		// direct paths for the common containers of typed data
 		ev := rv
 		if ev.Kind() == reflect.Pointer {
@@ -347,7 +347,7 @@ func (e *encoder) goPrimitive(p, orig any, depth int) (int, error) {
 		}
 		idx := e.reserve()
 		e.strIdx[x] = idx
-		if len(e.opts.Reducers) > 0 {
+		if len(e.reducers) > 0 {
 			if ok, err := e.reduce(idx, orig, depth); ok || err != nil {
 				return idx, err
 			}

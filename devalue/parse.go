@@ -94,19 +94,20 @@ func numTok(f float64) tok {
 }
 
 type decoder struct {
-	text     string
-	toks     []tok
-	slots    []int32 // token of each top-level element
-	hydrated []any
-	state    []uint8 // 0 not yet, 1 hydrating, 2 done
-	reviving map[int]bool
-	chStack  []int // see children
-	opts     *Options
-	maxDepth int
-	nMembers int // members of all objects
-	nObjects int
-	memArena []member
-	objArena []Object
+	text        string
+	toks        []tok
+	slots       []int32 // token of each top-level element
+	hydrated    []any
+	state       []uint8 // 0 not yet, 1 hydrating, 2 done
+	reviving    map[int]bool
+	chStack     []int // see children
+	revivers    map[string]func(any) (any, error)
+	keepUnknown bool
+	maxDepth    int
+	nMembers    int // members of all objects
+	nObjects    int
+	memArena    []member
+	objArena    []Object
 }
 
 const (
@@ -126,7 +127,7 @@ func (o Options) Parse(text string) (any, error) {
 	}
 	d := decoderPool.Get().(*decoder)
 	defer d.release()
-	d.text, d.opts, d.maxDepth = text, &o, o.maxDepth()
+	d.text, d.revivers, d.keepUnknown, d.maxDepth = text, o.Revivers, o.KeepUnknownTags, o.maxDepth()
 	if cap(d.toks) < len(text)/6+4 {
 		d.toks = make([]tok, 0, len(text)/6+4)
 	}
@@ -879,7 +880,7 @@ func (d *decoder) tagged(t, slot, depth int) (any, error) {
 	ch := d.children(t)
 	defer d.popChildren(ch)
 	tag := d.str(ch[0])
-	if rv, ok := d.opts.Revivers[tag]; ok && rv != nil {
+	if rv, ok := d.revivers[tag]; ok && rv != nil {
 		p, err := d.payload(ch, depth)
 		if err != nil {
 			return nil, err
@@ -1017,7 +1018,7 @@ func (d *decoder) tagged(t, slot, depth int) (any, error) {
 			return &Temporal{Tag: tag, Value: s}, nil
 		}
 	}
-	if d.opts.KeepUnknownTags {
+	if d.keepUnknown {
 		c := &Custom{Tag: tag}
 		d.publish(slot, c)
 		p, err := d.payload(ch, depth)

@@ -108,7 +108,7 @@ func Marshal(v any) ([]byte, error) {
 type span struct{ start, end int }
 
 type encoder struct {
-	opts     *Options
+	reducers []Reducer
 	maxDepth int
 	arena    []byte
 	spans    []span
@@ -127,7 +127,7 @@ type encoder struct {
 func (o Options) Stringify(v any) (string, error) {
 	e := encoderPool.Get().(*encoder)
 	defer e.release()
-	e.opts, e.maxDepth = &o, o.maxDepth()
+	e.reducers, e.maxDepth = o.Reducers, o.maxDepth()
 	root, err := e.flatten(v, 0)
 	if err != nil {
 		return "", err
@@ -163,7 +163,7 @@ var encoderPool = sync.Pool{New: func() any {
 // release returns the encoder to the pool, dropping every reference to the
 // value written, and buffers that grew very large.
 func (e *encoder) release() {
-	e.opts = nil
+	e.reducers = nil
 	e.litIdx = [3]int{}
 	if cap(e.arena) > 8<<20 || len(e.spans) > 1<<18 {
 		return // let the garbage collector have it
@@ -258,7 +258,7 @@ func (e *encoder) flatten(v any, depth int) (int, error) {
 		if depth >= e.maxDepth {
 			return 0, tooDeep(v)
 		}
-		if len(e.opts.Reducers) > 0 {
+		if len(e.reducers) > 0 {
 			if ok, err := e.reduce(idx, v, depth); ok || err != nil {
 				return idx, err
 			}
@@ -327,7 +327,7 @@ func (e *encoder) number(f float64, orig any, depth int) (int, error) {
 	}
 	idx := e.reserve()
 	e.numIdx[f] = idx
-	if len(e.opts.Reducers) > 0 {
+	if len(e.reducers) > 0 {
 		if orig == nil {
 			orig = f
 		}
@@ -347,7 +347,7 @@ func (e *encoder) literal(which int, orig any, depth int) (int, error) {
 	}
 	idx := e.reserve()
 	e.litIdx[which] = idx + 1
-	if len(e.opts.Reducers) > 0 {
+	if len(e.reducers) > 0 {
 		if orig == nil && which > 0 {
 			orig = which == 2
 		}
@@ -363,7 +363,7 @@ func (e *encoder) literal(which int, orig any, depth int) (int, error) {
 
 // primitive writes the slot of a primitive at idx (reducers first).
 func (e *encoder) primitive(idx int, v any, depth int) (int, error) {
-	if len(e.opts.Reducers) > 0 {
+	if len(e.reducers) > 0 {
 		if ok, err := e.reduce(idx, v, depth); ok || err != nil {
 			return idx, err
 		}
@@ -402,7 +402,7 @@ func (e *encoder) primitive(idx int, v any, depth int) (int, error) {
 
 // reduce tries the custom reducers on v, writing slot idx on a match.
 func (e *encoder) reduce(idx int, v any, depth int) (bool, error) {
-	for _, r := range e.opts.Reducers {
+	for _, r := range e.reducers {
 		if r.Reduce == nil {
 			continue
 		}
