@@ -112,7 +112,7 @@ func (s *Session) cookieMaxAge() int {
 	if s.data != nil {
 		md = s.data.meta
 	}
-	left := int(s.m.lifetimeLeft(md, s.m.nowMS()) / time.Second)
+	left := int(s.m.lifetimeLeft(md, s.now()) / time.Second)
 	if left > 0 && (maxAge == 0 || left < maxAge) {
 		return left
 	}
@@ -133,7 +133,7 @@ func (s *Session) SetUser(userID string) error {
 	}
 	md := s.data.meta
 	if md == nil {
-		now := s.m.nowMS()
+		now := s.now()
 		md = &meta{created: now, seen: now}
 		s.data.meta = md
 	}

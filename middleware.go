@@ -102,7 +102,7 @@ func (w *responseWriter) finish() {
 	s := w.sess
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if w.failed || (!s.dirty && len(s.toDestroy) == 0 && !s.sendCookie && !s.deleteCookie && !s.indexAdd && len(s.indexRemove) == 0) {
+	if w.failed || !s.started || (!s.dirty && len(s.toDestroy) == 0 && !s.sendCookie && !s.deleteCookie && !s.indexAdd && len(s.indexRemove) == 0) {
 		return
 	}
 	if err := s.flush(); err != nil {

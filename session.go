@@ -27,7 +27,13 @@ type Session struct {
 
 	mu sync.Mutex
 
-	started      bool   // the cookie has been read
+	started bool // the cookie has been read and *sessionState allocated
+	*sessionState
+}
+
+// sessionState is the part of a Session that exists once the session is used:
+// a request that never touches its session does not allocate it.
+type sessionState struct {
 	id           string // current session ID; "" when there is none yet
 	idFromCookie bool   // id came from the client and is not yet known to be stored
 
@@ -45,6 +51,8 @@ type Session struct {
 	peeked   bool   // the record was read (by peek) but not merged yet
 	peekText string // what peek read
 	peekOK   bool
+
+	nowAt float64 // see now
 
 	recordBytes int // size of the record as last read, written or measured
 	addedBytes  int // upper bound of what this request's values added since
@@ -90,16 +98,28 @@ func (m *Manager) nowMS() float64 {
 	return float64(time.Now().UnixMilli())
 }
 
-func (s *Session) init(m *Manager, ctx context.Context, reqHdr http.Header) {
-	s.m, s.ctx, s.reqHdr, s.partial = m, ctx, reqHdr, true
+// now is the request's time in epoch milliseconds, read once per request and
+// again for each save: a session's checks and writes within one step agree,
+// and the clock (slow to read on some machines) is read once.
+func (s *Session) now() float64 {
+	if s.nowAt == 0 {
+		s.nowAt = s.m.nowMS()
+	}
+	return s.nowAt
 }
 
-// begin reads the session cookie the first time the session is used.
+func (s *Session) init(m *Manager, ctx context.Context, reqHdr http.Header) {
+	s.m, s.ctx, s.reqHdr = m, ctx, reqHdr
+}
+
+// begin reads the session cookie the first time the session is used. Every
+// method calls it before it touches the session's state.
 func (s *Session) begin() {
 	if s.started {
 		return
 	}
 	s.started = true
+	s.sessionState = &sessionState{partial: true}
 	if v, ok := cookieValue(s.reqHdr, s.m.cookie.Name); ok && ValidID(v) {
 		s.id, s.idFromCookie = v, true
 	}
@@ -131,7 +151,7 @@ func (s *Session) ensureLoaded(ctx context.Context) error {
 		return nil
 	}
 	rec, err := decodeRecord(text)
-	now := s.m.nowMS()
+	now := s.now()
 	switch {
 	case err != nil && s.m.strict:
 		s.m.log.Error("session: destroyed a session whose stored record could not be parsed",
@@ -155,7 +175,7 @@ func (s *Session) ensureLoaded(ctx context.Context) error {
 	s.mergeStored(rec)
 	s.stored, s.storedOK, s.idFromCookie, s.partial = text, true, false, false
 	s.recordBytes = len(text)
-	if s.m.refreshDue(s.data.meta, s.m.nowMS()) {
+	if s.m.refreshDue(s.data.meta, s.now()) {
 		s.dirty, s.sendCookie = true, true // slide the idle timeout and the cookie with it
 	}
 	return nil
@@ -177,7 +197,7 @@ func (s *Session) replaceID(destroyOld bool) {
 // mergeStored adds the stored entries that this request has not set, deleted or
 // seen expire, after the local ones, as Astro merges a partial session.
 func (s *Session) mergeStored(rec *record) {
-	now := s.m.nowMS()
+	now := s.now()
 	if s.data == nil && len(s.changes) == 0 {
 		// No local changes: the stored record is the session, less what expired.
 		rec.dropExpired(now)
@@ -212,7 +232,7 @@ func (s *Session) lookup(key string) (any, bool, error) {
 		return nil, false, nil
 	}
 	e, ok := s.data.get(key)
-	if !ok || e.expired(s.m.nowMS()) {
+	if !ok || e.expired(s.now()) {
 		return nil, false, nil
 	}
 	return e.data, true, nil
@@ -251,7 +271,7 @@ func (s *Session) Keys() ([]string, error) {
 	if s.data == nil {
 		return []string{}, nil
 	}
-	now := s.m.nowMS()
+	now := s.now()
 	keys := make([]string, 0, s.data.len())
 	for i := range s.data.entries {
 		if e := &s.data.entries[i]; !e.expired(now) {
@@ -285,6 +305,7 @@ func (s *Session) Set(key string, value any, opts ...SetOption) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.begin()
 	e := s.newEntry(key, v, o)
 	if err := s.checkRecordSize(e, size); err != nil {
 		return err
@@ -361,7 +382,7 @@ func (s *Session) checkRecordSize(e entry, size int) error {
 		tmp.entries, tmp.meta = append([]entry(nil), s.data.entries...), s.data.meta
 	}
 	tmp.set(e)
-	text, _, err := tmp.encode(s.m.nowMS())
+	text, _, err := tmp.encode(s.now())
 	if err != nil {
 		return err
 	}
@@ -395,7 +416,7 @@ func (s *Session) newEntry(key string, v any, o SetOption) entry {
 	}
 	e := entry{key: key, data: v}
 	if ttl > 0 {
-		e.expires, e.hasExp = s.m.nowMS()+math.Round(float64(ttl)/float64(time.Millisecond)), true
+		e.expires, e.hasExp = s.now()+math.Round(float64(ttl)/float64(time.Millisecond)), true
 	}
 	return e
 }
@@ -446,7 +467,7 @@ func (s *Session) update(key string, apply func(old any, ok bool) (any, error), 
 	}
 	var cur *entry
 	if s.data != nil {
-		if e, ok := s.data.get(key); ok && !e.expired(s.m.nowMS()) {
+		if e, ok := s.data.get(key); ok && !e.expired(s.now()) {
 			cur = e
 		}
 	}
@@ -510,7 +531,7 @@ func (s *Session) Regenerate() error {
 			}
 			s.indexAdd = true
 		}
-		md.created = s.m.nowMS()
+		md.created = s.now()
 	}
 	s.id, s.idFromCookie, s.partial = NewID(), false, false
 	s.stored, s.storedOK = "", false
@@ -571,7 +592,7 @@ func (s *Session) Load(id string) error {
 		s.toDestroy = append(s.toDestroy, id)
 		return fmt.Errorf("session with driver %s: %w", s.m.driverName, err)
 	}
-	if now := s.m.nowMS(); s.m.expiredMeta(rec.meta, now) || (rec.meta == nil && !rec.live(now)) {
+	if now := s.now(); s.m.expiredMeta(rec.meta, now) || (rec.meta == nil && !rec.live(now)) {
 		return ErrNotFound
 	}
 	s.id, s.idFromCookie, s.partial = id, false, false
@@ -588,12 +609,14 @@ func (s *Session) Load(id string) error {
 func (s *Session) Save() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.begin()
 	return s.flush()
 }
 
 // flush persists the session and puts its cookie in the response headers.
 func (s *Session) flush() error {
 	var err error
+	s.nowAt = 0
 	if s.needsPersist() {
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(s.ctx), s.m.writeTimeout)
 		err = s.persist(ctx)
@@ -678,7 +701,7 @@ func (s *Session) write(ctx context.Context) error {
 		return err
 	}
 	for attempt := 1; ; attempt++ {
-		now := s.m.nowMS()
+		now := s.now()
 		if s.m.timeouts() || s.data.meta != nil {
 			if s.data.meta == nil {
 				s.data.meta = &meta{created: now}
@@ -759,7 +782,7 @@ func (s *Session) rebase(ctx context.Context) error {
 			s.indexAdd = false
 		}
 	}
-	now := s.m.nowMS()
+	now := s.now()
 	out := &record{entries: make([]entry, 0, fresh.len()+len(s.changes))}
 	for i := range fresh.entries {
 		e := &fresh.entries[i]
