@@ -694,7 +694,9 @@ func (d *decoder) hydrate(i, depth int) (any, error) {
 	if d.state[i] == stDone {
 		return d.hydrated[i], nil
 	}
-	if d.state[i] == stHydrating {
+	if d.state[i] == stHydrating && !d.hasReviver(i) {
+		// a value that contains itself without a container in between
+		// (["URL",0]); a custom reviver may revive again, as devalue does
 		return nil, invalid("Invalid circular reference")
 	}
 	if depth >= d.maxDepth {
@@ -708,6 +710,15 @@ func (d *decoder) hydrate(i, depth int) (any, error) {
 	d.hydrated[i] = v
 	d.state[i] = stDone
 	return v, nil
+}
+
+// hasReviver reports whether slot i is a tagged value with a custom reviver.
+func (d *decoder) hasReviver(i int) bool {
+	t := int(d.slots[i])
+	if len(d.revivers) == 0 || d.toks[t].kind != tArray || d.toks[t].start == 0 || d.toks[t+1].kind != tString {
+		return false
+	}
+	return d.revivers[d.str(t+1)] != nil
 }
 
 // publish records the (still incomplete) container of slot i so that

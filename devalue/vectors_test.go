@@ -535,3 +535,26 @@ func TestRegExpAndSearchParamsLikeJS(t *testing.T) {
 		t.Errorf("URLSearchParams: %s", got)
 	}
 }
+
+// A custom reviver whose payload refers back to it: devalue revives twice
+// (checked with devalue 6.0.3: the inner reference is a second instance).
+func TestReviverCycleLikeDevalue(t *testing.T) {
+	type foo struct {
+		payload any
+		id      int
+	}
+	n := 0
+	v, err := Options{Revivers: map[string]func(any) (any, error){"Foo": func(x any) (any, error) {
+		n++
+		return &foo{x, n}, nil
+	}}}.Parse(`[["Foo",1],{"self":0}]`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	outer := v.(*foo)
+	self, _ := outer.payload.(*Object).Get("self")
+	inner := self.(*foo)
+	if outer.id != 2 || inner.id != 1 || inner.payload != outer.payload {
+		t.Errorf("outer %d inner %d", outer.id, inner.id)
+	}
+}
