@@ -23,6 +23,10 @@ func AppendNumber(b []byte, f float64) []byte {
 	if f == math.Trunc(f) && math.Abs(f) < 1e15 {
 		return strconv.AppendInt(b, int64(f), 10)
 	}
+	if a := math.Abs(f); a >= 1e-6 && a < 1e21 {
+		// fixed notation with the shortest round-trip digits, as JavaScript
+		return strconv.AppendFloat(b, f, 'f', -1, 64)
+	}
 	var tmp [32]byte
 	s := strconv.AppendFloat(tmp[:0], f, 'e', -1, 64)
 	// s is [-]d[.ddd]e±xx

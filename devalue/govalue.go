@@ -152,7 +152,7 @@ func (e *encoder) flattenGo(v any, depth int) (int, error) {
 		}
 		switch ev.Kind() {
 		case reflect.Struct:
-			if fields, ok := plainStruct(ev.Type()); ok {
+			if fields, ok := e.plan(ev.Type()); ok {
 				return idx, e.encodeStruct(idx, ev, fields, depth)
 			}
 		case reflect.Slice, reflect.Array:
@@ -168,30 +168,47 @@ func (e *encoder) flattenGo(v any, depth int) (int, error) {
 	return idx, e.encodeModel(idx, m, depth)
 }
 
-var plainCache sync.Map // reflect.Type -> bool
+type structPlan struct {
+	fields []fieldInfo
+	plain  bool
+}
+
+var planCache sync.Map // reflect.Type -> *structPlan
 
 // plainStruct returns the fields of a struct type that is written as a plain
 // object field by field: not a type with its own encoding, and no field name
 // JavaScript would order first (an array index).
 func plainStruct(t reflect.Type) ([]fieldInfo, bool) {
+	if p, found := planCache.Load(t); found {
+		plan := p.(*structPlan)
+		return plan.fields, plan.plain
+	}
+	plan := &structPlan{plain: true}
 	if t == timeType || t == urlType || t == bigIntType {
-		return nil, false
-	}
-	fields := structFields(t)
-	if ok, found := plainCache.Load(t); found {
-		return fields, ok.(bool)
-	}
-	ok := true
-	if _, model := modelValue(reflect.New(t).Elem()); model {
-		ok = false
-	}
-	for _, f := range fields {
-		if isArrayIndex(f.name) || f.name == "__proto__" {
-			ok = false
+		plan.plain = false
+	} else {
+		plan.fields = structFields(t)
+		if _, model := modelValue(reflect.New(t).Elem()); model {
+			plan.plain = false
+		}
+		for _, f := range plan.fields {
+			if isArrayIndex(f.name) || f.name == "__proto__" {
+				plan.plain = false
+			}
 		}
 	}
-	plainCache.Store(t, ok)
-	return fields, ok
+	planCache.Store(t, plan)
+	return plan.fields, plan.plain
+}
+
+// plan is plainStruct with a one-entry cache in the encoder: the elements of
+// a slice of structs all have the same type.
+func (e *encoder) plan(t reflect.Type) ([]fieldInfo, bool) {
+	if t != e.lastType || e.lastType == nil {
+		e.lastType = t
+		e.lastFields, e.lastPlain = plainStruct(t)
+	}
+	return e.lastFields, e.lastPlain
 }
 
 // flattenRV writes a Go value held in a reflect.Value, without boxing
@@ -248,7 +265,7 @@ func (e *encoder) flattenRV(rv reflect.Value, depth int) (int, error) {
 			e.commit(idx, depth, append(b, `"]`...))
 			return idx, nil
 		}
-		if fields, ok := plainStruct(rv.Type()); ok {
+		if fields, ok := e.plan(rv.Type()); ok {
 			idx := e.reserve()
 			return idx, e.encodeStruct(idx, rv, fields, depth)
 		}

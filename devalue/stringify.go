@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math"
 	"math/big"
+	"reflect"
 	"strconv"
 	"strings"
 	"sync"
@@ -113,10 +114,14 @@ type encoder struct {
 	arena    []byte
 	spans    []span
 	strIdx   map[string]int
-	numIdx   map[float64]int
-	objIdx   map[any]int
-	litIdx   [3]int // null, false, true (index+1; 0 = none yet)
-	scratch  []byte
+	numIdx   map[uint64]int // by bits: -0 and NaN never get here
+	// one-entry cache of plainStruct
+	lastType   reflect.Type
+	lastFields []fieldInfo
+	lastPlain  bool
+	objIdx     map[any]int
+	litIdx     [3]int // null, false, true (index+1; 0 = none yet)
+	bufStart   int    // where the slot being built starts in arena
 }
 
 // Stringify returns the devalue text of v, byte for byte what the npm
@@ -164,11 +169,12 @@ var encoderPool = sync.Pool{New: func() any {
 // value written, and buffers that grew very large.
 func (e *encoder) release() {
 	e.reducers = nil
+	e.lastType, e.lastFields = nil, nil
 	e.litIdx = [3]int{}
 	if cap(e.arena) > 8<<20 || len(e.spans) > 1<<18 {
 		return // let the garbage collector have it
 	}
-	e.arena, e.spans, e.scratch = e.arena[:0], e.spans[:0], e.scratch[:0]
+	e.arena, e.spans = e.arena[:0], e.spans[:0]
 	clear(e.strIdx)
 	clear(e.numIdx)
 	clear(e.objIdx)
@@ -190,16 +196,18 @@ func (e *encoder) reserve() int {
 	return len(e.spans) - 1
 }
 
-// buf returns the scratch buffer a slot's text is built in. Children are
-// always written before their parent's text is built, so one buffer serves
-// every level.
-func (e *encoder) buf(int) []byte { return e.scratch[:0] }
+// buf returns the buffer a slot's text is appended to: the end of the arena.
+// Children are always written before their parent's text is built, so the
+// text can go straight into the arena.
+func (e *encoder) buf(int) []byte {
+	e.bufStart = len(e.arena)
+	return e.arena
+}
 
+// commit records b, obtained from buf and appended to, as the text of slot idx.
 func (e *encoder) commit(idx, _ int, b []byte) {
-	start := len(e.arena)
-	e.arena = append(e.arena, b...)
-	e.spans[idx] = span{start, len(e.arena)}
-	e.scratch = b
+	e.arena = b
+	e.spans[idx] = span{e.bufStart, len(b)}
 }
 
 // flatten writes v (if not yet written) and returns its index or sentinel.
@@ -320,13 +328,14 @@ func (e *encoder) number(f float64, orig any, depth int) (int, error) {
 		return idxNegZero, nil
 	}
 	if e.numIdx == nil {
-		e.numIdx = make(map[float64]int)
+		e.numIdx = make(map[uint64]int)
 	}
-	if i, ok := e.numIdx[f]; ok {
+	bits := math.Float64bits(f)
+	if i, ok := e.numIdx[bits]; ok {
 		return i, nil
 	}
 	idx := e.reserve()
-	e.numIdx[f] = idx
+	e.numIdx[bits] = idx
 	if len(e.reducers) > 0 {
 		if orig == nil {
 			orig = f
