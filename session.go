@@ -51,6 +51,7 @@ type sessionState struct {
 	peeked   bool   // the record was read (by peek) but not merged yet
 	peekText string // what peek read
 	peekOK   bool
+	peekErr  error // why peek could not read the record
 
 	nowAt float64 // see now
 
@@ -135,6 +136,12 @@ func (s *Session) ensureLoaded(ctx context.Context) error {
 		// No cookie, or an ID made in this request: nothing can be stored under it.
 		s.partial = false
 		return nil
+	}
+	if s.peeked && s.peekErr != nil {
+		// The read peek made for a Set failed: the save fails with it, once.
+		err := s.peekErr
+		s.peeked, s.peekErr = false, nil
+		return err
 	}
 	text, ok := s.peekText, s.peekOK
 	if !s.peeked {
@@ -328,7 +335,10 @@ func (s *Session) peek(ctx context.Context) error {
 	}
 	text, ok, err := s.m.store.Get(ctx, s.id)
 	if err != nil {
-		return s.m.storageError("reading the session", err)
+		// The Set goes on without the size check; saving the session fails
+		// with this error, so the write is never silently lost.
+		s.peeked, s.peekErr = true, s.m.storageError("reading the session", err)
+		return nil
 	}
 	s.peeked, s.peekText, s.peekOK = true, text, ok
 	s.recordBytes = len(text)
@@ -369,6 +379,9 @@ func (s *Session) checkRecordSize(e entry, size int) error {
 	}
 	if err := s.peek(s.ctx); err != nil {
 		return err
+	}
+	if s.peekErr != nil {
+		return nil
 	}
 	if s.recordBytes+s.addedBytes+size <= s.m.maxRecord {
 		s.addedBytes += size
@@ -566,7 +579,7 @@ func (s *Session) destroyLocked() {
 	s.indexAdd = false
 	s.id, s.idFromCookie = "", false
 	s.data, s.partial, s.stored, s.storedOK, s.changes = nil, false, "", false, nil
-	s.peeked, s.peekText, s.recordBytes, s.addedBytes = false, "", 0, 0
+	s.peeked, s.peekText, s.peekErr, s.recordBytes, s.addedBytes = false, "", nil, 0, 0
 	s.dirty, s.sendCookie, s.deleteCookie = false, false, true
 }
 
@@ -598,7 +611,7 @@ func (s *Session) Load(id string) error {
 	s.id, s.idFromCookie, s.partial = id, false, false
 	s.data, s.stored, s.storedOK, s.changes = newRecord(), text, true, nil
 	s.recordBytes, s.addedBytes = len(text), 0
-	s.peeked, s.peekText = false, ""
+	s.peeked, s.peekText, s.peekErr = false, "", nil
 	s.mergeStored(rec)
 	s.dirty, s.sendCookie, s.deleteCookie = false, true, false
 	return nil

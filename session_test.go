@@ -640,3 +640,21 @@ func TestStorageErrorsHideIDs(t *testing.T) {
 		t.Fatal("the cause is lost")
 	}
 }
+
+// A Set whose size check cannot read the store is not lost silently: the save
+// fails with the storage error and the response is a 500.
+func TestSetWithStoreDownIs500(t *testing.T) {
+	d := memory.New(memory.Options{})
+	e := newEnv(t, d, Config{})
+	id := NewID()
+	d.Set(context.Background(), id, `[["Map",1,2],"a",{"data":3,"expires":-1},1]`, 0)
+	e.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		From(r.Context()).Set("k", "v") // the error is ignored, as handlers often do
+		io.WriteString(w, "saved!")
+	})
+	d.Close()
+	res, body := e.do("GET", "/", "astro-session="+id)
+	if res.StatusCode != 500 || strings.Contains(body, "saved!") {
+		t.Fatalf("status %d body %q", res.StatusCode, body)
+	}
+}
