@@ -1,6 +1,8 @@
 package storage
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"strings"
 	"unicode/utf8"
@@ -189,3 +191,20 @@ func (e *keyError) Error() string {
 }
 
 func (e *keyError) Unwrap() error { return ErrInvalidKey }
+
+// RedactKey is how a driver's errors show a key. Keys are session IDs, which are
+// bearer credentials and must not reach logs, so the last segment of the key is
+// replaced by "…" and the first 8 hex digits of its SHA-256: an operator can
+// still match an error to a known ID, nobody can recover the ID from it. The
+// folders before the last ':' (a base) are kept.
+func RedactKey(k string) string {
+	dir, last := "", k
+	if i := strings.LastIndexByte(k, ':'); i >= 0 {
+		dir, last = k[:i+1], k[i+1:]
+	}
+	if last == "" {
+		return k
+	}
+	sum := sha256.Sum256([]byte(last))
+	return dir + "…" + hex.EncodeToString(sum[:4])
+}

@@ -134,3 +134,17 @@ func FuzzKeys(f *testing.F) {
 		}
 	})
 }
+
+func TestRedactKey(t *testing.T) {
+	for in, want := range map[string]string{
+		"abc":       "…ba7816bf",
+		"sess:abc":  "sess:…ba7816bf",
+		"a:b:abc":   "a:b:…ba7816bf",
+		"":          "",
+		"trailing:": "trailing:",
+	} {
+		if got := storage.RedactKey(in); got != want {
+			t.Errorf("RedactKey(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

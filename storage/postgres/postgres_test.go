@@ -236,8 +236,8 @@ func TestNoCreateTable(t *testing.T) {
 	}
 	// The session ID, a credential, appears as a fingerprint only.
 	msg := err.Error()
-	if !strings.Contains(msg, schema+".absent") || !strings.Contains(msg, "127.0.0.1:5432/") || !strings.Contains(msg, logKey(id)) || strings.Contains(msg, id) {
-		t.Fatalf("error %q does not say which table, server and key (%s), or shows the ID", msg, logKey(id))
+	if !strings.Contains(msg, schema+".absent") || !strings.Contains(msg, "127.0.0.1:5432/") || !strings.Contains(msg, storage.RedactKey(id)) || strings.Contains(msg, id) {
+		t.Fatalf("error %q does not say which table, server and key (%s), or shows the ID", msg, storage.RedactKey(id))
 	}
 }
 

@@ -19,9 +19,7 @@ package redis
 
 import (
 	"context"
-	"crypto/sha256"
 	"crypto/tls"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/url"
@@ -349,24 +347,7 @@ func (d *Driver) redisKey(op, key string) (string, error) {
 }
 
 func (d *Driver) fail(op, key string, err error) error {
-	return fmt.Errorf("redis: %s %q on %s: %w", op, logKey(key), d.where, err)
-}
-
-// logKey is how an error shows a key. Keys are session IDs, which are bearer
-// credentials and must not reach logs, so the last segment of the key is
-// replaced by "…" and the first 8 hex digits of its SHA-256: an operator can
-// still match an error to a known ID, nobody can recover the ID from it. The
-// folders before the last ':' (a base) are kept.
-func logKey(k string) string {
-	dir, last := "", k
-	if i := strings.LastIndexByte(k, ':'); i >= 0 {
-		dir, last = k[:i+1], k[i+1:]
-	}
-	if last == "" {
-		return k
-	}
-	sum := sha256.Sum256([]byte(last))
-	return dir + "…" + hex.EncodeToString(sum[:4])
+	return fmt.Errorf("redis: %s %q on %s: %w", op, storage.RedactKey(key), d.where, err)
 }
 
 // check refuses a call on a closed driver or with a context that is done.

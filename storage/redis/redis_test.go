@@ -558,8 +558,8 @@ func TestErrorsNameServerAndHidePassword(t *testing.T) {
 		t.Fatal("Get on a dead server succeeded")
 	}
 	for _, msg := range []string{err.Error(), sid.Error()} {
-		if strings.Contains(msg, secret) || strings.Contains(msg, id) || !strings.Contains(msg, "127.0.0.1:1") || !strings.Contains(msg, logKey(id)) {
-			t.Fatalf("error %q must name the server and the key's fingerprint %s, and hide the password and the ID", msg, logKey(id))
+		if strings.Contains(msg, secret) || strings.Contains(msg, id) || !strings.Contains(msg, "127.0.0.1:1") || !strings.Contains(msg, storage.RedactKey(id)) {
+			t.Fatalf("error %q must name the server and the key's fingerprint %s, and hide the password and the ID", msg, storage.RedactKey(id))
 		}
 	}
 	if !strings.Contains(sid.Error(), `"folder:…`) {
@@ -600,20 +600,6 @@ func TestErrorsNameServerAndHidePassword(t *testing.T) {
 	_, err = OpenOptions(map[string]any{"password": []string{secret}})
 	if err == nil || strings.Contains(err.Error(), secret) {
 		t.Fatalf("bad password option error = %v", err)
-	}
-}
-
-func TestLogKey(t *testing.T) {
-	for in, want := range map[string]string{
-		"abc":       "…ba7816bf",
-		"sess:abc":  "sess:…ba7816bf",
-		"a:b:abc":   "a:b:…ba7816bf",
-		"":          "",
-		"trailing:": "trailing:",
-	} {
-		if got := logKey(in); got != want {
-			t.Errorf("logKey(%q) = %q, want %q", in, got, want)
-		}
 	}
 }
 

@@ -40,9 +40,7 @@ package sqlite
 
 import (
 	"context"
-	"crypto/sha256"
 	"database/sql"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"strconv"
@@ -402,24 +400,7 @@ func (d *Driver) fail(op, key string, err error) error {
 	if key == "" {
 		return fmt.Errorf("sqlite: %s on table %q in %s: %w", op, d.name, d.where, err)
 	}
-	return fmt.Errorf("sqlite: %s %q on table %q in %s: %w", op, logKey(key), d.name, d.where, err)
-}
-
-// logKey is how an error shows a key. Keys are session IDs, which are bearer
-// credentials and must not reach logs, so the last segment of the key is
-// replaced by "…" and the first 8 hex digits of its SHA-256: an operator can
-// still match an error to a known ID, nobody can recover the ID from it. The
-// folders before the last ':' (a base) are kept.
-func logKey(k string) string {
-	dir, last := "", k
-	if i := strings.LastIndexByte(k, ':'); i >= 0 {
-		dir, last = k[:i+1], k[i+1:]
-	}
-	if last == "" {
-		return k
-	}
-	sum := sha256.Sum256([]byte(last))
-	return dir + "…" + hex.EncodeToString(sum[:4])
+	return fmt.Errorf("sqlite: %s %q on table %q in %s: %w", op, storage.RedactKey(key), d.name, d.where, err)
 }
 
 func nowMS() int64 { return time.Now().UnixMilli() }

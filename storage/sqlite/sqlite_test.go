@@ -416,7 +416,7 @@ func TestErrorsHideKeys(t *testing.T) {
 	if err == nil {
 		t.Fatal("Set on a dropped table succeeded")
 	}
-	if msg := err.Error(); strings.Contains(msg, id) || !strings.Contains(msg, logKey(id)) || !strings.Contains(msg, path) || !strings.Contains(msg, "astro_sessions") {
-		t.Fatalf("error %q must name the file, table and key fingerprint %s, without the ID", msg, logKey(id))
+	if msg := err.Error(); strings.Contains(msg, id) || !strings.Contains(msg, storage.RedactKey(id)) || !strings.Contains(msg, path) || !strings.Contains(msg, "astro_sessions") {
+		t.Fatalf("error %q must name the file, table and key fingerprint %s, without the ID", msg, storage.RedactKey(id))
 	}
 }
