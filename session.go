@@ -631,9 +631,9 @@ func (s *Session) flush() error {
 	var err error
 	s.nowAt = 0
 	if s.needsPersist() {
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(s.ctx), s.m.writeTimeout)
+		ctx := newSaveContext(s.ctx, s.m.writeTimeout)
 		err = s.persist(ctx)
-		cancel()
+		ctx.stop()
 	}
 	if s.resp == nil {
 		return err
