@@ -3,6 +3,7 @@ package devalue
 import (
 	"cmp"
 	"errors"
+	"math"
 	"math/big"
 	"net/url"
 	"reflect"
@@ -640,13 +641,149 @@ func ValueOf(v any) (any, error) { return Options{}.ValueOf(v) }
 
 // ValueOf is [ValueOf] with the depth limit of o.
 func (o Options) ValueOf(v any) (any, error) {
-	c := &converter{memo: map[any]any{}, maxDepth: o.maxDepth()}
+	c := converter{maxDepth: o.maxDepth()}
 	return c.conv(v, 0)
 }
 
 type converter struct {
-	memo     map[any]any
+	memo     map[any]any // made on first use
 	maxDepth int
+	// one-entry cache of plainStruct
+	lastType   reflect.Type
+	lastFields []fieldInfo
+	lastPlain  bool
+	// objects and members carved out for the elements of a slice of structs
+	objArena []Object
+	memArena []member
+}
+
+var (
+	undefinedType = reflect.TypeFor[Undefined]()
+	holeType      = reflect.TypeFor[Hole]()
+)
+
+// boxFloat returns f as an interface value, without allocating for the
+// small non-negative integers.
+func boxFloat(f float64) any {
+	if f >= 0 && f < float64(len(smallNumbers)) {
+		if i := int(f); float64(i) == f && (i != 0 || !math.Signbit(f)) {
+			return smallNumbers[i]
+		}
+	}
+	return f
+}
+
+// plan is plainStruct with a one-entry cache: the elements of a slice of
+// structs all have the same type.
+func (c *converter) plan(t reflect.Type) ([]fieldInfo, bool) {
+	if t != c.lastType || c.lastType == nil {
+		c.lastType = t
+		c.lastFields, c.lastPlain = plainStruct(t)
+	}
+	return c.lastFields, c.lastPlain
+}
+
+// fastStruct reports the fields of a struct type that convRV builds
+// directly: a plain struct that is not a special value of the model.
+func (c *converter) fastStruct(t reflect.Type) ([]fieldInfo, bool) {
+	if t == undefinedType || t == holeType {
+		return nil, false
+	}
+	return c.plan(t)
+}
+
+// newObject returns an empty object with room for n members, carved from
+// the arenas when they have room.
+func (c *converter) newObject(n int) *Object {
+	if len(c.objArena) == 0 || len(c.memArena) < n {
+		return newObjectCap(n)
+	}
+	o := &c.objArena[0]
+	c.objArena = c.objArena[1:]
+	o.m = c.memArena[:0:n]
+	c.memArena = c.memArena[n:]
+	return o
+}
+
+// convRV converts a Go value held in a reflect.Value (a struct field or an
+// element) without boxing it first. It builds scalars, plain structs, slices
+// and arrays directly and hands everything else to conv.
+func (c *converter) convRV(rv reflect.Value, depth int) (any, error) {
+	switch rv.Kind() {
+	case reflect.String:
+		return rv.String(), nil
+	case reflect.Bool:
+		return rv.Bool(), nil
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		i := rv.Int()
+		if i <= -1<<53 || i >= 1<<53 {
+			return nil, notSerializable(unsafeIntMsg, rv.Interface())
+		}
+		return boxFloat(float64(i)), nil
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		u := rv.Uint()
+		if u >= 1<<53 {
+			return nil, notSerializable(unsafeIntMsg, rv.Interface())
+		}
+		return boxFloat(float64(u)), nil
+	case reflect.Float32, reflect.Float64:
+		return boxFloat(rv.Float()), nil
+	case reflect.Struct:
+		if fields, ok := c.fastStruct(rv.Type()); ok {
+			if depth >= c.maxDepth {
+				return nil, tooDeep(rv.Interface())
+			}
+			o := c.newObject(len(fields))
+			return o, c.fillStruct(o, rv, fields, depth+1)
+		}
+	case reflect.Slice, reflect.Array:
+		if rv.Type().Elem().Kind() != reflect.Uint8 {
+			if depth >= c.maxDepth {
+				return nil, tooDeep(rv.Interface())
+			}
+			return c.convSlice(rv, depth)
+		}
+	}
+	return c.conv(rv.Interface(), depth)
+}
+
+// fillStruct sets the members of o from the fields of the struct rv, whose
+// values are converted at depth d.
+func (c *converter) fillStruct(o *Object, rv reflect.Value, fields []fieldInfo, d int) error {
+	for _, f := range fields {
+		fv, ok := fieldByIndex(rv, f.index)
+		if !ok || (f.omitEmpty && isEmptyValue(fv)) || (f.omitZero && fv.IsZero()) {
+			continue
+		}
+		v, err := c.convRV(fv, d)
+		if err != nil {
+			return withPath(err, pathKey(f.name))
+		}
+		// plain structs have unique names that are not array indices
+		o.m = append(o.m, member{f.name, v})
+	}
+	return nil
+}
+
+// convSlice converts a slice or array (not of bytes) at depth, its elements
+// at depth+1.
+func (c *converter) convSlice(rv reflect.Value, depth int) (any, error) {
+	n := rv.Len()
+	a := &Array{elems: make([]any, n), length: n}
+	if n > 1 && rv.Type().Elem().Kind() == reflect.Struct {
+		if fields, ok := c.fastStruct(rv.Type().Elem()); ok && len(c.objArena) < n {
+			c.objArena = make([]Object, n)
+			c.memArena = make([]member, n*len(fields))
+		}
+	}
+	for i := 0; i < n; i++ {
+		v, err := c.convRV(rv.Index(i), depth+1)
+		if err != nil {
+			return nil, withPath(err, "["+strconv.Itoa(i)+"]")
+		}
+		a.elems[i] = v
+	}
+	return a, nil
 }
 
 func (c *converter) conv(v any, depth int) (any, error) {
@@ -712,10 +849,20 @@ func (c *converter) conv(v any, depth int) (any, error) {
 		default:
 			return nil, unsupported(rv, v)
 		}
+		if c.direct(rv) {
+			return c.convRV(rv, depth)
+		}
 		id = identityOf(rv, v)
 		if id != nil {
 			if r, ok := c.memo[id]; ok {
 				return r, nil
+			}
+		}
+		if rv.Kind() == reflect.Pointer && rv.Elem().Kind() == reflect.Struct {
+			if fields, ok := c.fastStruct(rv.Elem().Type()); ok {
+				o := c.newObject(len(fields))
+				c.remember(id, o)
+				return o, c.fillStruct(o, rv.Elem(), fields, depth+1)
 			}
 		}
 		m, err = normalize(rv)
@@ -724,9 +871,30 @@ func (c *converter) conv(v any, depth int) (any, error) {
 		}
 	}
 	if id != nil {
-		c.memo[id] = m
+		c.remember(id, m)
 	}
 	return m, c.fill(m, depth+1)
+}
+
+// remember records the conversion of a value with identity id.
+func (c *converter) remember(id, m any) {
+	if c.memo == nil {
+		c.memo = make(map[any]any)
+	}
+	c.memo[id] = m
+}
+
+// direct reports whether convRV builds the struct, slice or array rv itself
+// (a value without identity).
+func (c *converter) direct(rv reflect.Value) bool {
+	switch rv.Kind() {
+	case reflect.Struct:
+		_, ok := c.fastStruct(rv.Type())
+		return ok
+	case reflect.Slice, reflect.Array:
+		return rv.Type().Elem().Kind() != reflect.Uint8
+	}
+	return false
 }
 
 // fill converts the children of a fresh container in place.
