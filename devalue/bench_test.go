@@ -251,3 +251,100 @@ func BenchmarkMarshalTyped(b *testing.B) {
 		})
 	}
 }
+
+type benchLine struct {
+	ProductID string `json:"productId"`
+	Quantity  int    `json:"quantity"`
+}
+
+// benchRecord returns a small session record as a Map of {data, expires}
+// entries: three short strings and a 20-line cart.
+func benchRecord() *Map {
+	cart := make([]benchLine, 20)
+	for i := range cart {
+		cart[i] = benchLine{ProductID: fmt.Sprintf("sku-%02d", i), Quantity: 1 + i%3}
+	}
+	cv, err := ValueOf(cart)
+	if err != nil {
+		panic(err)
+	}
+	m := NewMap()
+	for _, kv := range []struct {
+		k string
+		v any
+	}{{"userId", "u-12345"}, {"username", "ada"}, {"role", "admin"}, {"visits", 42.0}, {"cartItems", cv}} {
+		o := NewObject()
+		o.Set("data", kv.v)
+		o.Set("expires", Undefined{})
+		m.Set(kv.k, o)
+	}
+	return m
+}
+
+var benchURLReducer = []Reducer{{Tag: "URL", Reduce: func(v any) (any, bool) {
+	if u, ok := v.(*URL); ok && u != nil {
+		return u.Href, true
+	}
+	return nil, false
+}}}
+
+// BenchmarkSessionRecord measures the work a session library does per request
+// on a small record: parse it, stringify it back (with a reducer, as Astro
+// does), convert a 20-line cart to the model and decode it into Go values.
+func BenchmarkSessionRecord(b *testing.B) {
+	o := Options{Reducers: benchURLReducer}
+	rec := benchRecord()
+	text, err := o.Stringify(rec)
+	if err != nil {
+		b.Fatal(err)
+	}
+	cartVal, _ := rec.Get("cartItems")
+	cart, _ := cartVal.(*Object).Get("data")
+	var lines []benchLine
+	if err := Decode(cart, &lines); err != nil {
+		b.Fatal(err)
+	}
+	b.Run("parse", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := o.Parse(text); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("stringify", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := o.Stringify(rec); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	small := benchRecord()
+	small.Delete("cartItems")
+	b.Run("stringify-small", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := o.Stringify(small); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("valueof", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := ValueOf(lines); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("decode", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			var out []benchLine
+			if err := Decode(cart, &out); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

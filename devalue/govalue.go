@@ -129,16 +129,13 @@ func (e *encoder) flattenGo(v any, depth int) (int, error) {
 	}
 	id := identityOf(rv, v)
 	if id != nil {
-		if e.objIdx == nil {
-			e.objIdx = make(map[any]int)
-		}
-		if i, ok := e.objIdx[id]; ok {
+		if i, ok := e.findObj(id); ok {
 			return i, nil
 		}
 	}
 	idx := e.reserve()
 	if id != nil {
-		e.objIdx[id] = idx
+		e.addObj(id, idx)
 	}
 	if len(e.reducers) > 0 {
 		if ok, err := e.reduce(idx, v, depth); ok || err != nil {
@@ -218,11 +215,11 @@ func (e *encoder) flattenRV(rv reflect.Value, depth int) (int, error) {
 	switch rv.Kind() {
 	case reflect.String:
 		x := rv.String()
-		if i, ok := e.strIdx[x]; ok {
+		if i, ok := e.findStr(x); ok {
 			return i, nil
 		}
 		idx := e.reserve()
-		e.strIdx[x] = idx
+		e.addStr(x, idx)
 		start := len(e.arena)
 		e.arena = AppendString(e.arena, x)
 		e.spans[idx] = span{start, len(e.arena)}
@@ -360,11 +357,11 @@ func (e *encoder) encodeSlice(idx int, rv reflect.Value, depth int) error {
 func (e *encoder) goPrimitive(p, orig any, depth int) (int, error) {
 	switch x := p.(type) {
 	case string:
-		if i, ok := e.strIdx[x]; ok {
+		if i, ok := e.findStr(x); ok {
 			return i, nil
 		}
 		idx := e.reserve()
-		e.strIdx[x] = idx
+		e.addStr(x, idx)
 		if len(e.reducers) > 0 {
 			if ok, err := e.reduce(idx, orig, depth); ok || err != nil {
 				return idx, err

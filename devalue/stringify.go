@@ -113,13 +113,20 @@ type encoder struct {
 	maxDepth int
 	arena    []byte
 	spans    []span
-	strIdx   map[string]int
-	numIdx   map[uint64]int // by bits: -0 and NaN never get here
+	// de-duplication (dedup.go); numbers by bits: -0 and NaN never get there
+	strList   []strRef
+	numList   []numRef
+	objList   []objRef
+	strIdx    map[string]int
+	numIdx    map[uint64]int
+	objIdx    map[any]int
+	strMapped bool
+	numMapped bool
+	objMapped bool
 	// one-entry cache of plainStruct
 	lastType   reflect.Type
 	lastFields []fieldInfo
 	lastPlain  bool
-	objIdx     map[any]int
 	litIdx     [3]int // null, false, true (index+1; 0 = none yet)
 	bufStart   int    // where the slot being built starts in arena
 }
@@ -159,9 +166,8 @@ func (o Options) Stringify(v any) (string, error) {
 
 var encoderPool = sync.Pool{New: func() any {
 	return &encoder{
-		arena:  make([]byte, 0, 1024),
-		spans:  make([]span, 0, 64),
-		strIdx: make(map[string]int, 32),
+		arena: make([]byte, 0, 1024),
+		spans: make([]span, 0, 64),
 	}
 }}
 
@@ -175,9 +181,7 @@ func (e *encoder) release() {
 		return // let the garbage collector have it
 	}
 	e.arena, e.spans = e.arena[:0], e.spans[:0]
-	clear(e.strIdx)
-	clear(e.numIdx)
-	clear(e.objIdx)
+	e.resetDedup()
 	encoderPool.Put(e)
 }
 
@@ -214,11 +218,11 @@ func (e *encoder) commit(idx, _ int, b []byte) {
 func (e *encoder) flatten(v any, depth int) (int, error) {
 	switch x := v.(type) {
 	case string:
-		if i, ok := e.strIdx[x]; ok {
+		if i, ok := e.findStr(x); ok {
 			return i, nil
 		}
 		idx := e.reserve()
-		e.strIdx[x] = idx
+		e.addStr(x, idx)
 		return e.primitive(idx, v, depth)
 	case float64:
 		return e.number(x, v, depth)
@@ -241,28 +245,22 @@ func (e *encoder) flatten(v any, depth int) (int, error) {
 			return e.literal(0, v, depth)
 		}
 		key := bigKey{x.String()}
-		if e.objIdx == nil {
-			e.objIdx = make(map[any]int)
-		}
-		if i, ok := e.objIdx[key]; ok {
+		if i, ok := e.findObj(key); ok {
 			return i, nil
 		}
 		idx := e.reserve()
-		e.objIdx[key] = idx
+		e.addObj(key, idx)
 		return e.primitive(idx, v, depth)
 	case *Object, *Array, *Map, *Set, *Date, *RegExp, *URL, *URLSearchParams,
 		*ArrayBuffer, *TypedArray, *DataView, *Boxed, *Custom, *Temporal:
 		if isNilModel(v) {
 			return e.literal(0, v, depth)
 		}
-		if e.objIdx == nil {
-			e.objIdx = make(map[any]int)
-		}
-		if i, ok := e.objIdx[v]; ok {
+		if i, ok := e.findObj(v); ok {
 			return i, nil
 		}
 		idx := e.reserve()
-		e.objIdx[v] = idx
+		e.addObj(v, idx)
 		if depth >= e.maxDepth {
 			return 0, tooDeep(v)
 		}
@@ -327,15 +325,12 @@ func (e *encoder) number(f float64, orig any, depth int) (int, error) {
 	case f == 0 && math.Signbit(f):
 		return idxNegZero, nil
 	}
-	if e.numIdx == nil {
-		e.numIdx = make(map[uint64]int)
-	}
 	bits := math.Float64bits(f)
-	if i, ok := e.numIdx[bits]; ok {
+	if i, ok := e.findNum(bits); ok {
 		return i, nil
 	}
 	idx := e.reserve()
-	e.numIdx[bits] = idx
+	e.addNum(bits, idx)
 	if len(e.reducers) > 0 {
 		if orig == nil {
 			orig = f

@@ -1,0 +1,146 @@
+package devalue
+
+// De-duplication tables of the encoder. A value written once is referenced
+// by its index afterwards; most texts hold only a few distinct values, so the
+// first ones are kept in short lists searched linearly, and hash maps (kept
+// in the pooled encoder) take over once a list is full.
+
+// linearMax is how many values of a kind are searched linearly.
+const linearMax = 8
+
+type strRef struct {
+	s string
+	i int
+}
+
+type numRef struct {
+	bits uint64
+	i    int
+}
+
+type objRef struct {
+	k any
+	i int
+}
+
+// findStr returns the index of string s if it was written.
+func (e *encoder) findStr(s string) (int, bool) {
+	if e.strMapped {
+		i, ok := e.strIdx[s]
+		return i, ok
+	}
+	for j := range e.strList {
+		if e.strList[j].s == s {
+			return e.strList[j].i, true
+		}
+	}
+	return 0, false
+}
+
+// addStr records that string s is at index i.
+func (e *encoder) addStr(s string, i int) {
+	if e.strMapped {
+		e.strIdx[s] = i
+		return
+	}
+	if len(e.strList) < linearMax {
+		e.strList = append(e.strList, strRef{s, i})
+		return
+	}
+	if e.strIdx == nil {
+		e.strIdx = make(map[string]int, 2*linearMax)
+	}
+	for _, r := range e.strList {
+		e.strIdx[r.s] = r.i
+	}
+	e.strIdx[s] = i
+	e.strMapped = true
+}
+
+// findNum returns the index of the number with bits b if it was written.
+func (e *encoder) findNum(b uint64) (int, bool) {
+	if e.numMapped {
+		i, ok := e.numIdx[b]
+		return i, ok
+	}
+	for j := range e.numList {
+		if e.numList[j].bits == b {
+			return e.numList[j].i, true
+		}
+	}
+	return 0, false
+}
+
+// addNum records that the number with bits b is at index i.
+func (e *encoder) addNum(b uint64, i int) {
+	if e.numMapped {
+		e.numIdx[b] = i
+		return
+	}
+	if len(e.numList) < linearMax {
+		e.numList = append(e.numList, numRef{b, i})
+		return
+	}
+	if e.numIdx == nil {
+		e.numIdx = make(map[uint64]int, 2*linearMax)
+	}
+	for _, r := range e.numList {
+		e.numIdx[r.bits] = r.i
+	}
+	e.numIdx[b] = i
+	e.numMapped = true
+}
+
+// findObj returns the index of the value with identity k if it was written.
+// k is a pointer, a mapID or a bigKey: comparable, so == cannot panic.
+func (e *encoder) findObj(k any) (int, bool) {
+	if e.objMapped {
+		i, ok := e.objIdx[k]
+		return i, ok
+	}
+	for j := range e.objList {
+		if e.objList[j].k == k {
+			return e.objList[j].i, true
+		}
+	}
+	return 0, false
+}
+
+// addObj records that the value with identity k is at index i.
+func (e *encoder) addObj(k any, i int) {
+	if e.objMapped {
+		e.objIdx[k] = i
+		return
+	}
+	if len(e.objList) < linearMax {
+		e.objList = append(e.objList, objRef{k, i})
+		return
+	}
+	if e.objIdx == nil {
+		e.objIdx = make(map[any]int, 4*linearMax)
+	}
+	for _, r := range e.objList {
+		e.objIdx[r.k] = r.i
+	}
+	e.objIdx[k] = i
+	e.objMapped = true
+}
+
+// resetDedup empties the tables, dropping every reference to written values.
+func (e *encoder) resetDedup() {
+	clear(e.strList)
+	clear(e.objList)
+	e.strList, e.numList, e.objList = e.strList[:0], e.numList[:0], e.objList[:0]
+	if e.strMapped {
+		clear(e.strIdx)
+		e.strMapped = false
+	}
+	if e.numMapped {
+		clear(e.numIdx)
+		e.numMapped = false
+	}
+	if e.objMapped {
+		clear(e.objIdx)
+		e.objMapped = false
+	}
+}
