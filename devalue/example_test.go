@@ -81,3 +81,17 @@ func ExampleOptions() {
 	// Output:
 	// [["Map",1,2],"home",{"data":3,"expires":-1},["URL",4],"https://example.com/a%20b"]
 }
+
+func ExampleNewMapFromEntries() {
+	entry := devalue.NewObjectCap(2)
+	entry.Set("data", "u-123")
+	entry.Set("expires", devalue.Undefined{})
+	record := devalue.NewMapFromEntries([]devalue.MapEntry{{Key: "userId", Value: entry}})
+	s, err := devalue.Stringify(record)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(s)
+	// Output:
+	// [["Map",1,2],"userId",{"data":3,"expires":-1},"u-123"]
+}

@@ -495,7 +495,7 @@ func normalizeMap(rv reflect.Value) any {
 			return 1
 		})
 	}
-	m := &Map{entries: make([]MapEntry, 0, len(keys))}
+	m := newMapCap(len(keys))
 	for _, k := range keys {
 		kv := k.Interface()
 		if p, err := scalarOf(k); err == nil && p != nil {
@@ -795,7 +795,7 @@ func (c *converter) conv(v any, depth int) (any, error) {
 		if x <= -1<<53 || x >= 1<<53 {
 			return nil, notSerializable(unsafeIntMsg, v)
 		}
-		return float64(x), nil
+		return boxFloat(float64(x)), nil
 	case *big.Int:
 		if x == nil {
 			return nil, nil

@@ -43,8 +43,38 @@ const smallSize = 16
 // NewObject returns an empty object.
 func NewObject() *Object { return &Object{} }
 
-// newObjectCap returns an empty object with room for n members.
+// NewObjectCap returns an empty object with room for n members, so that
+// setting up to n new keys does not allocate.
+func NewObjectCap(n int) *Object { return newObjectCap(n) }
+
+// newObjectCap returns an empty object with room for n members. A small
+// object and its members share one allocation.
 func newObjectCap(n int) *Object {
+	switch {
+	case n <= 0:
+		return &Object{}
+	case n <= 2:
+		p := new(struct {
+			o Object
+			m [2]member
+		})
+		p.o.m = p.m[:0]
+		return &p.o
+	case n <= 4:
+		p := new(struct {
+			o Object
+			m [4]member
+		})
+		p.o.m = p.m[:0]
+		return &p.o
+	case n <= 8:
+		p := new(struct {
+			o Object
+			m [8]member
+		})
+		p.o.m = p.m[:0]
+		return &p.o
+	}
 	return &Object{m: make([]member, 0, n)}
 }
 
@@ -392,6 +422,45 @@ type Map struct {
 
 // NewMap returns an empty Map.
 func NewMap() *Map { return &Map{} }
+
+// NewMapFromEntries returns a Map of the given entries, in their order, as
+// calling Set for each of them on an empty Map would (a key given twice
+// keeps its first position and its last value). The Map takes ownership of
+// the slice's backing array: do not use entries afterwards. It spares the
+// growing of the Map when the entries are known in advance.
+func NewMapFromEntries(entries []MapEntry) *Map {
+	m := &Map{entries: entries[:0]}
+	for _, en := range entries {
+		// Set only ever writes at or before the element being read.
+		m.Set(en.Key, en.Value)
+	}
+	clear(entries[len(m.entries):])
+	return m
+}
+
+// newMapCap returns an empty Map with room for n entries. A small Map and its
+// entries share one allocation.
+func newMapCap(n int) *Map {
+	switch {
+	case n <= 0:
+		return &Map{}
+	case n <= 4:
+		p := new(struct {
+			m Map
+			e [4]MapEntry
+		})
+		p.m.entries = p.e[:0]
+		return &p.m
+	case n <= 8:
+		p := new(struct {
+			m Map
+			e [8]MapEntry
+		})
+		p.m.entries = p.e[:0]
+		return &p.m
+	}
+	return &Map{entries: make([]MapEntry, 0, n)}
+}
 
 type nanKey struct{}
 type bigKey struct{ s string }

@@ -918,7 +918,7 @@ func (d *decoder) tagged(t, slot, depth int) (any, error) {
 		}
 		return s, nil
 	case "Map":
-		m := &Map{entries: make([]MapEntry, 0, len(ch)/2)}
+		m := newMapCap(len(ch) / 2)
 		d.publish(slot, m)
 		for j := 1; j < len(ch); j += 2 {
 			if j+1 >= len(ch) {

@@ -450,7 +450,11 @@ func (e *encoder) encodeModel(idx int, v any, depth int) error {
 		return e.encodeArray(idx, x, depth)
 	case *Map:
 		// children first, into indices; the slot text is built after
-		idxs := make([]int, 0, 2*len(x.entries))
+		var small [16]int
+		idxs := small[:0]
+		if 2*len(x.entries) > len(small) {
+			idxs = make([]int, 0, 2*len(x.entries))
+		}
 		for _, en := range x.entries {
 			ki, err := e.flatten(en.Key, d)
 			if err != nil {
@@ -470,7 +474,11 @@ func (e *encoder) encodeModel(idx int, v any, depth int) error {
 		}
 		e.commit(idx, depth, append(b, ']'))
 	case *Set:
-		idxs := make([]int, 0, len(x.m.entries))
+		var small [16]int
+		idxs := small[:0]
+		if len(x.m.entries) > len(small) {
+			idxs = make([]int, 0, len(x.m.entries))
+		}
 		for _, en := range x.m.entries {
 			i, err := e.flatten(en.Key, d)
 			if err != nil {
