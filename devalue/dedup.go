@@ -18,6 +18,11 @@ type numRef struct {
 	i    int
 }
 
+type ptrRef struct {
+	o *Object
+	i int
+}
+
 type objRef struct {
 	k any
 	i int
@@ -126,11 +131,47 @@ func (e *encoder) addObj(k any, i int) {
 	e.objMapped = true
 }
 
+// findObject returns the index of object o if it was written.
+func (e *encoder) findObject(o *Object) (int, bool) {
+	if e.ptrMapped {
+		i, ok := e.ptrIdx[o]
+		return i, ok
+	}
+	for j := range e.ptrList {
+		if e.ptrList[j].o == o {
+			return e.ptrList[j].i, true
+		}
+	}
+	return 0, false
+}
+
+// addObject records that object o is at index i. Pointers compare so cheaply
+// that the list is longer than the others.
+func (e *encoder) addObject(o *Object, i int) {
+	if e.ptrMapped {
+		e.ptrIdx[o] = i
+		return
+	}
+	if len(e.ptrList) < 4*linearMax {
+		e.ptrList = append(e.ptrList, ptrRef{o, i})
+		return
+	}
+	if e.ptrIdx == nil {
+		e.ptrIdx = make(map[*Object]int, 8*linearMax)
+	}
+	for _, r := range e.ptrList {
+		e.ptrIdx[r.o] = r.i
+	}
+	e.ptrIdx[o] = i
+	e.ptrMapped = true
+}
+
 // resetDedup empties the tables, dropping every reference to written values.
 func (e *encoder) resetDedup() {
 	clear(e.strList)
 	clear(e.objList)
-	e.strList, e.numList, e.objList = e.strList[:0], e.numList[:0], e.objList[:0]
+	clear(e.ptrList)
+	e.strList, e.numList, e.objList, e.ptrList = e.strList[:0], e.numList[:0], e.objList[:0], e.ptrList[:0]
 	if e.strMapped {
 		clear(e.strIdx)
 		e.strMapped = false
@@ -142,5 +183,9 @@ func (e *encoder) resetDedup() {
 	if e.objMapped {
 		clear(e.objIdx)
 		e.objMapped = false
+	}
+	if e.ptrMapped {
+		clear(e.ptrIdx)
+		e.ptrMapped = false
 	}
 }

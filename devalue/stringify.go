@@ -120,6 +120,9 @@ type encoder struct {
 	strIdx    map[string]int
 	numIdx    map[uint64]int
 	objIdx    map[any]int
+	ptrList   []ptrRef
+	ptrIdx    map[*Object]int
+	ptrMapped bool
 	strMapped bool
 	numMapped bool
 	objMapped bool
@@ -251,7 +254,26 @@ func (e *encoder) flatten(v any, depth int) (int, error) {
 		idx := e.reserve()
 		e.addObj(key, idx)
 		return e.primitive(idx, v, depth)
-	case *Object, *Array, *Map, *Set, *Date, *RegExp, *URL, *URLSearchParams,
+	case *Object:
+		// the most common container, de-duplicated by pointer
+		if x == nil {
+			return e.literal(0, v, depth)
+		}
+		if i, ok := e.findObject(x); ok {
+			return i, nil
+		}
+		idx := e.reserve()
+		e.addObject(x, idx)
+		if depth >= e.maxDepth {
+			return 0, tooDeep(v)
+		}
+		if len(e.reducers) > 0 {
+			if ok, err := e.reduce(idx, v, depth); ok || err != nil {
+				return idx, err
+			}
+		}
+		return idx, e.encodeObject(idx, x, depth)
+	case *Array, *Map, *Set, *Date, *RegExp, *URL, *URLSearchParams,
 		*ArrayBuffer, *TypedArray, *DataView, *Boxed, *Custom, *Temporal:
 		if isNilModel(v) {
 			return e.literal(0, v, depth)
