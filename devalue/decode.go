@@ -45,7 +45,7 @@ func (o Options) Decode(v any, out any) error {
 	if rv.Kind() != reflect.Pointer || rv.IsNil() {
 		return &Error{Message: "Decode needs a non-nil pointer, got " + typeName(out), Value: out, kind: ErrType}
 	}
-	d := &valueDecoder{memo: map[memoKey]reflect.Value{}, maxDepth: o.maxDepth()}
+	d := &valueDecoder{maxDepth: o.maxDepth()}
 	return d.decode(v, rv.Elem(), 0)
 }
 
@@ -72,9 +72,21 @@ type memoKey struct {
 	t   reflect.Type
 }
 
+// remember records the Go value a shared model value was decoded into.
+func (d *valueDecoder) remember(key memoKey, v reflect.Value) {
+	if d.memo == nil {
+		d.memo = make(map[memoKey]reflect.Value)
+	}
+	d.memo[key] = v
+}
+
 type valueDecoder struct {
 	memo     map[memoKey]reflect.Value
 	maxDepth int
+	// one-entry cache of structInfoOf: the elements of a slice of structs
+	// all have the same type
+	lastType reflect.Type
+	lastInfo *structInfo
 }
 
 func typeName(v any) string {
@@ -162,7 +174,7 @@ func (d *valueDecoder) decode(v any, dst reflect.Value, depth int) error {
 			v = mv
 		}
 	}
-	if isModelPointer(v) && reflect.TypeOf(v).AssignableTo(t) {
+	if k := dst.Kind(); (k == reflect.Pointer || k == reflect.Interface) && isModelPointer(v) && reflect.TypeOf(v).AssignableTo(t) {
 		dst.Set(reflect.ValueOf(v)) // a model value into its own type: shared
 		return nil
 	}
@@ -196,13 +208,16 @@ func (d *valueDecoder) decode(v any, dst reflect.Value, depth int) error {
 		}
 		p := reflect.New(t.Elem())
 		if shared {
-			d.memo[key] = p
+			d.remember(key, p)
 		}
 		if err := d.decode(v, p.Elem(), depth+1); err != nil {
 			return err
 		}
 		dst.Set(p)
 		return nil
+	}
+	if dst.Kind() != reflect.Struct {
+		return d.value(v, dst, depth)
 	}
 	switch t {
 	case timeType:
@@ -250,6 +265,13 @@ func (d *valueDecoder) decode(v any, dst reflect.Value, depth int) error {
 		dst.Set(reflect.ValueOf(*b))
 		return nil
 	}
+	return d.value(v, dst, depth)
+}
+
+// value decodes v into dst by dst's kind (special struct types are handled by
+// decode).
+func (d *valueDecoder) value(v any, dst reflect.Value, depth int) error {
+	t := dst.Type()
 	switch dst.Kind() {
 	case reflect.Bool:
 		if b, ok := v.(bool); ok {
@@ -372,16 +394,31 @@ func (d *valueDecoder) slice(v any, dst reflect.Value, depth int) error {
 	if err != nil {
 		return err
 	}
-	s := reflect.MakeSlice(t, len(elems), len(elems))
+	// A nil slice grows in place (one allocation instead of two) and is nil
+	// again if an element fails; any other gets a new backing array.
+	inPlace := len(elems) > 0 && dst.IsNil() && dst.CanSet()
+	var s reflect.Value
+	if inPlace {
+		dst.Grow(len(elems))
+		dst.SetLen(len(elems))
+		s = dst
+	} else {
+		s = reflect.MakeSlice(t, len(elems), len(elems))
+	}
 	for i, e := range elems {
 		if _, hole := e.(Hole); hole {
 			continue
 		}
 		if err := d.decode(e, s.Index(i), depth+1); err != nil {
+			if inPlace {
+				dst.SetZero()
+			}
 			return withPath(err, "["+strconv.Itoa(i)+"]")
 		}
 	}
-	dst.Set(s)
+	if !inPlace {
+		dst.Set(s)
+	}
 	return nil
 }
 
@@ -424,7 +461,7 @@ func (d *valueDecoder) mapValue(v any, dst reflect.Value, depth int) error {
 	case *Object:
 		kt := t.Key()
 		m := reflect.MakeMapWithSize(t, x.Len())
-		d.memo[key] = m
+		d.remember(key, m)
 		for i := range x.m {
 			k := x.m[i].key
 			kv := reflect.New(kt).Elem()
@@ -458,7 +495,7 @@ func (d *valueDecoder) mapValue(v any, dst reflect.Value, depth int) error {
 		return nil
 	case *Map:
 		m := reflect.MakeMapWithSize(t, x.Len())
-		d.memo[key] = m
+		d.remember(key, m)
 		for _, en := range x.entries {
 			kv := reflect.New(t.Key()).Elem()
 			if err := d.decode(en.Key, kv, depth+1); err != nil {
@@ -522,14 +559,21 @@ func fieldForSet(v reflect.Value, index []int) (reflect.Value, bool) {
 
 func (d *valueDecoder) structValue(v any, dst reflect.Value, depth int) error {
 	t := dst.Type()
-	si := structInfoOf(t)
+	if t != d.lastType || d.lastInfo == nil {
+		d.lastType, d.lastInfo = t, structInfoOf(t)
+	}
+	si := d.lastInfo
+	next := 0 // the field the next member most likely names
 	set := func(k string, val any) error {
-		i, ok := si.exact[k]
-		if !ok {
+		i, ok := next, false
+		if i < len(si.fields) && si.fields[i].name == k {
+			ok = true
+		} else if i, ok = si.exact[k]; !ok {
 			if i, ok = si.folded[strings.ToLower(k)]; !ok {
 				return nil
 			}
 		}
+		next = i + 1
 		fv, ok := fieldForSet(dst, si.fields[i].index)
 		if !ok {
 			return nil
