@@ -330,6 +330,18 @@ func BenchmarkSessionRecord(b *testing.B) {
 			}
 		}
 	})
+	smallText, err := o.Stringify(small)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("parse-small", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := o.Parse(smallText); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 	b.Run("valueof", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {

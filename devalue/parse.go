@@ -152,9 +152,31 @@ func (o Options) Parse(text string) (any, error) {
 	default:
 		return nil, errInvalidInput
 	}
-	d.memArena = make([]member, d.nMembers)
-	d.objArena = make([]Object, d.nObjects)
+	d.allocArenas()
 	return d.hydrate(0, 0)
+}
+
+// allocArenas makes room for the objects of the text and their members: in
+// one allocation for a small record, two otherwise.
+func (d *decoder) allocArenas() {
+	switch {
+	case d.nObjects == 0:
+	case d.nObjects <= 4 && d.nMembers <= 8:
+		p := new(struct {
+			o [4]Object
+			m [8]member
+		})
+		d.objArena, d.memArena = p.o[:d.nObjects], p.m[:d.nMembers]
+	case d.nObjects <= 8 && d.nMembers <= 16:
+		p := new(struct {
+			o [8]Object
+			m [16]member
+		})
+		d.objArena, d.memArena = p.o[:d.nObjects], p.m[:d.nMembers]
+	default:
+		d.memArena = make([]member, d.nMembers)
+		d.objArena = make([]Object, d.nObjects)
+	}
 }
 
 // addSlot records top-level element t. Primitives get their value at once:
