@@ -1,5 +1,7 @@
 package devalue
 
+import "hash/maphash"
+
 // De-duplication tables of the encoder. A value written once is referenced
 // by its index afterwards; most texts hold only a few distinct values, so the
 // first ones are kept in short lists searched linearly, and hash maps (kept
@@ -31,8 +33,7 @@ type objRef struct {
 // findStr returns the index of string s if it was written.
 func (e *encoder) findStr(s string) (int, bool) {
 	if e.strMapped {
-		i, ok := e.strIdx[s]
-		return i, ok
+		return e.strTab.find(e.strList, s)
 	}
 	for j := range e.strList {
 		if e.strList[j].s == s {
@@ -42,24 +43,78 @@ func (e *encoder) findStr(s string) (int, bool) {
 	return 0, false
 }
 
-// addStr records that string s is at index i.
+// addStr records that string s is at index i. It must not have been
+// recorded before.
 func (e *encoder) addStr(s string, i int) {
+	e.strList = append(e.strList, strRef{s, i})
 	if e.strMapped {
-		e.strIdx[s] = i
+		e.strTab.add(e.strList, len(e.strList)-1)
 		return
 	}
-	if len(e.strList) < linearMax {
-		e.strList = append(e.strList, strRef{s, i})
+	if len(e.strList) > linearMax {
+		e.strTab.build(e.strList)
+		e.strMapped = true
+	}
+}
+
+// strTable is an open-addressing hash table of positions in the string
+// list: one hash per lookup and none of a map's bookkeeping.
+type strTable struct {
+	seed  maphash.Seed
+	slots []int32 // position in the list + 1; 0 is free; len is a power of 2
+	mask  uint64
+}
+
+func (t *strTable) find(list []strRef, s string) (int, bool) {
+	h := maphash.String(t.seed, s)
+	for k := h & t.mask; ; k = (k + 1) & t.mask {
+		j := t.slots[k]
+		if j == 0 {
+			return 0, false
+		}
+		if list[j-1].s == s {
+			return list[j-1].i, true
+		}
+	}
+}
+
+// add inserts list[j], growing the table to keep it at most half full.
+func (t *strTable) add(list []strRef, j int) {
+	if 2*(j+1) > len(t.slots) {
+		t.build(list[:j+1])
 		return
 	}
-	if e.strIdx == nil {
-		e.strIdx = make(map[string]int, 2*linearMax)
+	t.put(list[j].s, j)
+}
+
+func (t *strTable) put(s string, j int) {
+	h := maphash.String(t.seed, s)
+	k := h & t.mask
+	for t.slots[k] != 0 {
+		k = (k + 1) & t.mask
 	}
-	for _, r := range e.strList {
-		e.strIdx[r.s] = r.i
+	t.slots[k] = int32(j + 1)
+}
+
+// build indexes the whole list.
+func (t *strTable) build(list []strRef) {
+	n := 4 * linearMax
+	for n < 2*len(list) {
+		n *= 2
 	}
-	e.strIdx[s] = i
-	e.strMapped = true
+	if t.seed == (maphash.Seed{}) {
+		t.seed = maphash.MakeSeed()
+	}
+	if cap(t.slots) >= n {
+		t.slots = t.slots[:n]
+		clear(t.slots)
+	} else {
+		t.slots = make([]int32, n)
+	}
+	t.mask = uint64(n - 1)
+	for j := range list {
+		t.put(list[j].s, j)
+	}
 }
 
 // findNum returns the index of the number with bits b if it was written.
@@ -172,9 +227,9 @@ func (e *encoder) resetDedup() {
 	clear(e.objList)
 	clear(e.ptrList)
 	e.strList, e.numList, e.objList, e.ptrList = e.strList[:0], e.numList[:0], e.objList[:0], e.ptrList[:0]
-	if e.strMapped {
-		clear(e.strIdx)
-		e.strMapped = false
+	e.strMapped = false
+	if cap(e.strTab.slots) > 1<<16 {
+		e.strTab.slots, e.strList = nil, nil
 	}
 	if e.numMapped {
 		clear(e.numIdx)

@@ -2,6 +2,7 @@ package devalue
 
 import (
 	"math"
+	"strconv"
 	"testing"
 )
 
@@ -119,5 +120,13 @@ func TestDecodeSliceErrorLeavesNil(t *testing.T) {
 	var empty []int
 	if err := Decode(NewArray(), &empty); err != nil || empty == nil || len(empty) != 0 {
 		t.Errorf("Decode of [] = %#v, %v; want an empty non-nil slice", empty, err)
+	}
+}
+
+func TestAppendIdx(t *testing.T) {
+	for _, i := range []int{-7, -1, 0, 9, 10, 42, 99, 100, 517, 999, 1000, 123456} {
+		if got, want := string(appendIdx([]byte("x"), i)), "x"+strconv.Itoa(i); got != want {
+			t.Errorf("appendIdx(%d) = %q, want %q", i, got, want)
+		}
 	}
 }

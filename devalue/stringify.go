@@ -117,7 +117,7 @@ type encoder struct {
 	strList   []strRef
 	numList   []numRef
 	objList   []objRef
-	strIdx    map[string]int
+	strTab    strTable
 	numIdx    map[uint64]int
 	objIdx    map[any]int
 	ptrList   []ptrRef
@@ -456,8 +456,13 @@ func (e *encoder) reduce(idx int, v any, depth int) (bool, error) {
 }
 
 func appendIdx(b []byte, i int) []byte {
-	if i >= 0 && i < 10 {
+	switch {
+	case i >= 0 && i < 10:
 		return append(b, byte('0'+i))
+	case i >= 10 && i < 100:
+		return append(b, byte('0'+i/10), byte('0'+i%10))
+	case i >= 100 && i < 1000:
+		return append(b, byte('0'+i/100), byte('0'+i/10%10), byte('0'+i%10))
 	}
 	return strconv.AppendInt(b, int64(i), 10)
 }
