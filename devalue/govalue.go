@@ -182,7 +182,7 @@ func plainStruct(t reflect.Type) ([]fieldInfo, bool) {
 		return plan.fields, plan.plain
 	}
 	plan := &structPlan{plain: true}
-	if t == timeType || t == urlType || t == bigIntType {
+	if t == timeType || t == urlType || t == bigIntType || t == undefinedType || t == holeType {
 		plan.plain = false
 	} else {
 		plan.fields = structFields(t)

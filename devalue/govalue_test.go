@@ -1,0 +1,153 @@
+package devalue
+
+import (
+	"errors"
+	"math"
+	"math/big"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+)
+
+type gvInner struct {
+	A int    `json:"a"`
+	S string `json:"s,omitempty"`
+}
+
+type gvEmbedded struct {
+	E float32
+}
+
+type gvName string
+
+type gvAll struct {
+	gvEmbedded
+	*gvInner
+	I8     int8
+	U64    uint64
+	F      float64
+	NegZ   float64
+	NaN    float64
+	B      bool
+	Name   gvName
+	Any    any
+	Ptr    *gvInner
+	Ptr2   *gvInner
+	Items  []gvInner
+	Arr    [2]gvInner
+	Bytes  []byte
+	Nil    []int
+	Map    map[string]int
+	IntMap map[int]string
+	When   time.Time
+	Link   url.URL
+	Big    big.Int
+	Date   Date
+	Undef  Undefined
+	Hole   Hole
+	Obj    *Object
+	Nested [][]gvInner
+	Skip   int `json:"-"`
+	Zero   int `json:"zero,omitzero"`
+	Empty  string
+}
+
+// TestValueOfMatchesStringify checks that converting a Go value with ValueOf
+// and writing the result gives the text Stringify writes for the Go value
+// itself: two independent paths over the same mapping.
+func TestValueOfMatchesStringify(t *testing.T) {
+	shared := &gvInner{A: 7, S: "shared"}
+	o := NewObject()
+	o.Set("k", "v")
+	all := gvAll{
+		gvEmbedded: gvEmbedded{E: 1.5},
+		gvInner:    &gvInner{A: 1},
+		I8:         -8, U64: 1 << 52, F: 3.25, NegZ: math.Copysign(0, -1), NaN: math.NaN(), B: true,
+		Name:   "named",
+		Any:    []any{1, "x", gvInner{A: 2}, nil, Hole{}, Undefined{}},
+		Ptr:    shared,
+		Ptr2:   shared,
+		Items:  []gvInner{{A: 1, S: "a"}, {A: 2}, {A: 1500, S: "a"}},
+		Arr:    [2]gvInner{{A: 3}, {S: "b"}},
+		Bytes:  []byte{1, 2, 3},
+		Map:    map[string]int{"b": 2, "a": 1},
+		IntMap: map[int]string{2: "two", 1: "one"},
+		When:   time.Date(2025, 1, 2, 3, 4, 5, 6e6, time.UTC),
+		Link:   url.URL{Scheme: "https", Host: "example.com", Path: "/a"},
+		Date:   Date{Time: time.UnixMilli(0)},
+		Obj:    o,
+		Nested: [][]gvInner{{{A: 1}}, nil, {}},
+		Skip:   99,
+	}
+	all.Big.SetInt64(12345)
+	type cyc struct {
+		Name string
+		Next *cyc
+	}
+	loop := &cyc{Name: "loop"}
+	loop.Next = loop
+	for _, v := range []any{
+		all, &all, []gvAll{all, all}, []*gvInner{shared, shared, nil},
+		[]gvInner{}, []gvInner(nil), [0]gvInner{}, gvInner{}, []int{-1, 0, 1, 1023, 1024, 1 << 40},
+		[]uint8{}, []float32{0.5, -0}, loop, []cyc{{Name: "a", Next: loop}},
+		map[string][]gvInner{"x": {{A: 1}}},
+	} {
+		want, err := Stringify(v)
+		if err != nil {
+			t.Fatalf("Stringify(%T): %v", v, err)
+		}
+		m, err := ValueOf(v)
+		if err != nil {
+			t.Fatalf("ValueOf(%T): %v", v, err)
+		}
+		got, err := Stringify(m)
+		if err != nil {
+			t.Fatalf("Stringify(ValueOf(%T)): %v", v, err)
+		}
+		if got != want {
+			t.Errorf("%T:\nValueOf then Stringify: %s\nStringify:             %s", v, got, want)
+		}
+	}
+}
+
+func TestValueOfErrors(t *testing.T) {
+	type bad struct {
+		Lines []struct {
+			N int64 `json:"n"`
+		} `json:"lines"`
+	}
+	v := bad{}
+	v.Lines = make([]struct {
+		N int64 `json:"n"`
+	}, 3)
+	v.Lines[2].N = 1 << 60
+	_, err := ValueOf(v)
+	var e *Error
+	if !errors.As(err, &e) || !errors.Is(err, ErrNotSerializable) || e.Path != ".lines[2].n" {
+		t.Errorf("ValueOf with a huge int = %v, want ErrNotSerializable at .lines[2].n", err)
+	}
+	type fn struct{ F []func() }
+	if _, err := ValueOf(fn{F: []func(){nil}}); !errors.Is(err, ErrNotSerializable) || !strings.Contains(err.Error(), ".F[0]") {
+		t.Errorf("ValueOf with a func = %v", err)
+	}
+	deep := [][][][]gvInner{{{{{A: 1}}}}}
+	if _, err := (Options{MaxDepth: 3}).ValueOf(deep); !errors.Is(err, ErrTooDeep) {
+		t.Errorf("ValueOf beyond MaxDepth = %v, want ErrTooDeep", err)
+	}
+	if _, err := (Options{MaxDepth: 6}).ValueOf(deep); err != nil {
+		t.Errorf("ValueOf within MaxDepth = %v", err)
+	}
+}
+
+// TestStringifyUndefinedField is the regression test for a struct field of
+// type Undefined (or Hole), which Stringify wrote as an empty object.
+func TestStringifyUndefinedField(t *testing.T) {
+	s, err := Stringify(struct {
+		U Undefined
+		H Hole
+	}{})
+	if want := `[{"U":-1,"H":-1}]`; s != want || err != nil {
+		t.Errorf("Stringify = %s, %v; want %s", s, err, want)
+	}
+}
