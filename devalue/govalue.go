@@ -649,9 +649,42 @@ type converter struct {
 	lastType   reflect.Type
 	lastFields []fieldInfo
 	lastPlain  bool
-	// objects and members carved out for the elements of a slice of structs
+	// objects and members carved out for the elements of a slice of structs:
+	// together for structs of up to 4 fields, in two arenas otherwise
+	slab2    []object2
+	slab4    []object4
 	objArena []Object
 	memArena []member
+}
+
+// object2 and object4 are an object and room for its members in one piece.
+type object2 struct {
+	o Object
+	m [2]member
+}
+
+type object4 struct {
+	o Object
+	m [4]member
+}
+
+// reserveObjects makes room for n objects of k members each.
+func (c *converter) reserveObjects(n, k int) {
+	switch {
+	case k <= 2:
+		if len(c.slab2) < n {
+			c.slab2 = make([]object2, n)
+		}
+	case k <= 4:
+		if len(c.slab4) < n {
+			c.slab4 = make([]object4, n)
+		}
+	default:
+		if len(c.objArena) < n || len(c.memArena) < n*k {
+			c.objArena = make([]Object, n)
+			c.memArena = make([]member, n*k)
+		}
+	}
 }
 
 var (
@@ -692,6 +725,18 @@ func (c *converter) fastStruct(t reflect.Type) ([]fieldInfo, bool) {
 // newObject returns an empty object with room for n members, carved from
 // the arenas when they have room.
 func (c *converter) newObject(n int) *Object {
+	if n <= 2 && len(c.slab2) > 0 {
+		p := &c.slab2[0]
+		c.slab2 = c.slab2[1:]
+		p.o.m = p.m[:0:n]
+		return &p.o
+	}
+	if n > 2 && n <= 4 && len(c.slab4) > 0 {
+		p := &c.slab4[0]
+		c.slab4 = c.slab4[1:]
+		p.o.m = p.m[:0:n]
+		return &p.o
+	}
 	if len(c.objArena) == 0 || len(c.memArena) < n {
 		return newObjectCap(n)
 	}
@@ -768,9 +813,8 @@ func (c *converter) convSlice(rv reflect.Value, depth int) (any, error) {
 	n := rv.Len()
 	a := &Array{elems: make([]any, n), length: n}
 	if n > 1 && rv.Type().Elem().Kind() == reflect.Struct {
-		if fields, ok := c.fastStruct(rv.Type().Elem()); ok && len(c.objArena) < n {
-			c.objArena = make([]Object, n)
-			c.memArena = make([]member, n*len(fields))
+		if fields, ok := c.fastStruct(rv.Type().Elem()); ok {
+			c.reserveObjects(n, len(fields))
 		}
 	}
 	for i := 0; i < n; i++ {
