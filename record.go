@@ -179,7 +179,7 @@ func decodeRecord(text string) (*record, error) {
 // returns the storage TTL: the time until the last entry expires when every
 // entry has an expiry, zero otherwise.
 func (r *record) encode(nowMS float64) (string, time.Duration, error) {
-	mp := devalue.NewMap()
+	entries := make([]devalue.MapEntry, 0, len(r.entries)+1)
 	last, allExpire := 0.0, true
 	for i := range r.entries {
 		e := &r.entries[i]
@@ -193,7 +193,7 @@ func (r *record) encode(nowMS float64) (string, time.Duration, error) {
 		}
 		obj := e.raw
 		if obj == nil {
-			obj = devalue.NewObject()
+			obj = devalue.NewObjectCap(2)
 			obj.Set("data", e.data)
 			if e.hasExp {
 				obj.Set("expires", e.expires)
@@ -202,15 +202,16 @@ func (r *record) encode(nowMS float64) (string, time.Duration, error) {
 			}
 			e.raw = obj
 		}
-		mp.Set(e.key, obj)
+		entries = append(entries, devalue.MapEntry{Key: e.key, Value: obj})
 	}
 	if r.meta != nil {
-		obj := devalue.NewObject()
+		obj := devalue.NewObjectCap(2)
 		obj.Set("data", r.meta.value())
 		obj.Set("expires", devalue.Undefined{})
-		mp.Set(MetaKey, obj)
+		entries = append(entries, devalue.MapEntry{Key: MetaKey, Value: obj})
 	}
-	text, err := astroCodec.Stringify(mp)
+	// Keys are unique in a record, so the Map can take the entries as they are.
+	text, err := astroCodec.Stringify(devalue.NewMapFromEntries(entries))
 	if err != nil {
 		return "", 0, fmt.Errorf("%w: %w", ErrNotSerializable, err)
 	}
