@@ -80,8 +80,10 @@ func BenchmarkReadKey(b *testing.B) {
 func BenchmarkSetKey(b *testing.B) {
 	run(b, "POST", false, func(im *impl) http.Handler { return im.set },
 		func(b *testing.B, im *impl, c *client, n int) {
+			// The handler's counter lives as long as the library's set-up, which
+			// -count reuses: the last write holds at least this run's count.
 			got, err := readInt(c, im, im.lastSeen)
-			if err != nil || got != n {
+			if err != nil || got < n {
 				b.Errorf("lastSeen = %d, %v after %d writes", got, err, n)
 			}
 			readsBack(b, im, c, n)
