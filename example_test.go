@@ -1,6 +1,7 @@
 package session_test
 
 import (
+	"context"
 	"fmt"
 	"log"
 	"net/http"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/goastro/session"
+	"github.com/goastro/session/storage/memory"
 )
 
 func Example() {
@@ -82,4 +84,46 @@ func ExampleNewKey() {
 		fmt.Fprintln(w, p.Theme, p.Lang)
 	}
 	_ = handler
+}
+
+// A login handler regenerates the session ID, then stores who signed in and
+// binds the session to the user, so that DestroyUser can end it later.
+func ExampleSession_Regenerate() {
+	mgr, err := session.New(session.Config{Storage: memory.New(memory.Options{})})
+	if err != nil {
+		log.Fatal(err)
+	}
+	login := func(w http.ResponseWriter, r *http.Request) {
+		s := session.From(r.Context())
+		if err := s.Regenerate(); err != nil { // against session fixation
+			http.Error(w, "session unavailable", http.StatusServiceUnavailable)
+			return
+		}
+		s.Set("userId", "u-42")
+		s.SetUser("u-42")
+		http.Redirect(w, r, "/dashboard", http.StatusSeeOther)
+	}
+	rec := httptest.NewRecorder()
+	mgr.Middleware(http.HandlerFunc(login)).ServeHTTP(rec, httptest.NewRequest("POST", "/login", nil))
+	fmt.Println(rec.Code, len(rec.Result().Cookies()[0].Value))
+
+	n, err := mgr.DestroyUser(context.Background(), "u-42") // "log out everywhere"
+	fmt.Println(n, err)
+	// Output:
+	// 303 36
+	// 1 <nil>
+}
+
+// Destroy logs out: the stored record goes, and the cookie is expired.
+func ExampleSession_Destroy() {
+	mgr, _ := session.New(session.Config{Storage: memory.New(memory.Options{})})
+	logout := func(w http.ResponseWriter, r *http.Request) {
+		session.From(r.Context()).Destroy()
+		http.Redirect(w, r, "/", http.StatusSeeOther)
+	}
+	rec := httptest.NewRecorder()
+	mgr.Middleware(http.HandlerFunc(logout)).ServeHTTP(rec, httptest.NewRequest("POST", "/logout", nil))
+	fmt.Println(rec.Header().Get("Set-Cookie"))
+	// Output:
+	// astro-session=deleted; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT; HttpOnly; Secure; SameSite=Lax
 }
