@@ -17,32 +17,30 @@ import (
 	"github.com/goastro/session/actions"
 )
 
-func (s *shop) home(w http.ResponseWriter, r *http.Request) {
-	p, err := s.pageFor(r, "Home")
+// show renders the page template tmpl for the visitor, after fill (when not
+// nil) has added what that page needs beyond the visitor's own data.
+func (s *shop) show(w http.ResponseWriter, r *http.Request, status int, tmpl, title string, fill func(*page)) {
+	p, err := s.pageFor(r, title)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	p.Products = catalogue
-	s.render(w, r, http.StatusOK, "home", p)
+	if fill != nil {
+		fill(&p)
+	}
+	s.render(w, r, status, tmpl, p)
+}
+
+func (s *shop) home(w http.ResponseWriter, r *http.Request) {
+	s.show(w, r, http.StatusOK, "home", "Home", func(p *page) { p.Products = catalogue })
 }
 
 func (s *shop) notFound(w http.ResponseWriter, r *http.Request) {
-	p, err := s.pageFor(r, "Not found")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.render(w, r, http.StatusNotFound, "notfound", p)
+	s.show(w, r, http.StatusNotFound, "notfound", "Not found", nil)
 }
 
 func (s *shop) loginPage(w http.ResponseWriter, r *http.Request) {
-	p, err := s.pageFor(r, "Log in")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.render(w, r, http.StatusOK, "login", p)
+	s.show(w, r, http.StatusOK, "login", "Log in", nil)
 }
 
 // loginForm signs the visitor in from the login form. A name from the
@@ -58,14 +56,10 @@ func (s *shop) loginForm(w http.ResponseWriter, r *http.Request) {
 	name := strings.TrimSpace(r.PostForm.Get("username"))
 	password := r.PostForm.Get("password")
 	again := func(status int, msg string) {
-		p, err := s.pageFor(r, "Log in")
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		p.Error = msg
-		p.Form = map[string]string{"username": name}
-		s.render(w, r, status, "login", p)
+		s.show(w, r, status, "login", "Log in", func(p *page) {
+			p.Error = msg
+			p.Form = map[string]string{"username": name}
+		})
 	}
 	if msg := checkUsername(name); msg != "" {
 		again(http.StatusBadRequest, msg)
@@ -136,12 +130,7 @@ func (s *shop) signIn(r *http.Request, u user) error {
 }
 
 func (s *shop) dashboard(w http.ResponseWriter, r *http.Request) {
-	p, err := s.pageFor(r, "Dashboard")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.render(w, r, http.StatusOK, "dashboard", p)
+	s.show(w, r, http.StatusOK, "dashboard", "Dashboard", nil)
 }
 
 func (s *shop) cartLines(items []CartItem) []cartLine {
@@ -157,14 +146,10 @@ func (s *shop) cartLines(items []CartItem) []cartLine {
 }
 
 func (s *shop) cartPage(w http.ResponseWriter, r *http.Request) {
-	p, err := s.pageFor(r, "Cart")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	p.Products = catalogue
-	p.Lines = s.cartLines(p.V.Cart)
-	s.render(w, r, http.StatusOK, "cart", p)
+	s.show(w, r, http.StatusOK, "cart", "Cart", func(p *page) {
+		p.Products = catalogue
+		p.Lines = s.cartLines(p.V.Cart)
+	})
 }
 
 // cartForm runs the action named by ?_action= with the posted form, the way
@@ -209,12 +194,7 @@ func (s *shop) cartForm(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *shop) settingsPage(w http.ResponseWriter, r *http.Request) {
-	p, err := s.pageFor(r, "Settings")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.render(w, r, http.StatusOK, "settings", p)
+	s.show(w, r, http.StatusOK, "settings", "Settings", nil)
 }
 
 func (s *shop) settingsForm(w http.ResponseWriter, r *http.Request) {
@@ -225,13 +205,7 @@ func (s *shop) settingsForm(w http.ResponseWriter, r *http.Request) {
 	}
 	prefs := Preferences{Theme: r.PostForm.Get("theme"), Lang: r.PostForm.Get("lang")}
 	if msg := checkPrefs(prefs); msg != "" {
-		p, err := s.pageFor(r, "Settings")
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		p.Error = msg
-		s.render(w, r, http.StatusBadRequest, "settings", p)
+		s.show(w, r, http.StatusBadRequest, "settings", "Settings", func(p *page) { p.Error = msg })
 		return
 	}
 	if err := keyPrefs.Set(session.From(r.Context()), prefs); err != nil {
