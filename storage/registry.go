@@ -124,7 +124,8 @@ func (o *Options) Has(name string) bool {
 	return ok
 }
 
-// String returns option name as a string.
+// String returns option name as a string. Its errors name the type of a wrong
+// value but never the value, which may be a password or a connection string.
 func (o *Options) String(name, def string) string {
 	v, ok := o.lookup(name)
 	if !ok {

@@ -38,18 +38,8 @@ func init() {
 func ParseOptions(options map[string]any) (Options, error) {
 	var o Options
 	r := storage.NewOptions("postgres", options)
-	conn := func(name string) string {
-		if !r.Has(name) {
-			return ""
-		}
-		s, ok := options[name].(string)
-		if !ok {
-			r.Failf(name, "must be a string, got %T", options[name])
-		}
-		return s
-	}
-	o.URL = conn("url")
-	if cs := conn("connectionString"); cs != "" {
+	o.URL = r.String("url", "")
+	if cs := r.String("connectionString", ""); cs != "" {
 		if o.URL != "" {
 			r.Failf("connectionString", "given together with url")
 		}

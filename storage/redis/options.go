@@ -41,16 +41,6 @@ func init() {
 func ParseOptions(options map[string]any) (Options, error) {
 	var o Options
 	r := storage.NewOptions("redis", options)
-	secret := func(name string) string {
-		if !r.Has(name) {
-			return ""
-		}
-		s, ok := options[name].(string)
-		if !ok {
-			r.Failf(name, "must be a string, got %T", options[name])
-		}
-		return s
-	}
 	list := func(name string) []string {
 		if !r.Has(name) {
 			return nil
@@ -68,7 +58,7 @@ func ParseOptions(options map[string]any) (Options, error) {
 		}
 		return d
 	}
-	o.URL = secret("url")
+	o.URL = r.String("url", "")
 	host := r.String("host", "")
 	port := r.Int("port", 0)
 	o.Base = r.String("base", "")
@@ -82,9 +72,9 @@ func ParseOptions(options map[string]any) (Options, error) {
 		o.MasterName = m
 	}
 	o.SentinelUsername = r.String("sentinelUsername", "")
-	o.SentinelPassword = secret("sentinelPassword")
+	o.SentinelPassword = r.String("sentinelPassword", "")
 	o.Username = r.String("username", "")
-	o.Password = secret("password")
+	o.Password = r.String("password", "")
 	o.DB = r.Int("db", 0)
 	if o.DB < 0 {
 		r.Failf("db", "must not be negative, got %d", o.DB)
