@@ -565,13 +565,9 @@ func (d *valueDecoder) structValue(v any, dst reflect.Value, depth int) error {
 	si := d.lastInfo
 	next := 0 // the field the next member most likely names
 	set := func(k string, val any) error {
-		i, ok := next, false
-		if i < len(si.fields) && si.fields[i].name == k {
-			ok = true
-		} else if i, ok = si.exact[k]; !ok {
-			if i, ok = si.folded[strings.ToLower(k)]; !ok {
-				return nil
-			}
+		i, ok := si.field(k, next)
+		if !ok {
+			return nil
 		}
 		next = i + 1
 		fv, ok := fieldForSet(dst, si.fields[i].index)

@@ -833,6 +833,8 @@ func (c *converter) conv(v any, depth int) (any, error) {
 		return v, nil
 	case Hole:
 		return Undefined{}, nil
+	case Node:
+		return x.Value()
 	case float64:
 		return v, nil
 	case int:

@@ -103,6 +103,7 @@ type decoder struct {
 	chStack     []int // see children
 	revivers    map[string]func(any) (any, error)
 	keepUnknown bool
+	lazy        bool // a Doc's: slots are listed after the scan, nothing is built early
 	maxDepth    int
 	nMembers    int // members of all objects
 	nObjects    int
@@ -182,6 +183,9 @@ func (d *decoder) allocArenas() {
 // addSlot records top-level element t. Primitives get their value at once:
 // nearly all of them are referenced, and this spares the lookup later.
 func (d *decoder) addSlot(t int) {
+	if d.lazy {
+		return
+	}
 	d.slots = append(d.slots, int32(t))
 	var v any
 	st := uint8(stDone)

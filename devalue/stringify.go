@@ -243,6 +243,8 @@ func (e *encoder) flatten(v any, depth int) (int, error) {
 		return e.literal(1, v, depth)
 	case Undefined, Hole:
 		return idxUndefined, nil
+	case Node:
+		return e.copyNode(x, depth)
 	case *big.Int:
 		if x == nil {
 			return e.literal(0, v, depth)
