@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"net/url"
+	"reflect"
 	"time"
 
 	"github.com/goastro/session/devalue"
@@ -12,7 +13,9 @@ import (
 // astroCodec writes records exactly as Astro does: devalue with a custom reducer
 // for URL, so a URL is stored as ["URL",<index of its href>].
 var astroCodec = devalue.Options{
-	Reducers: []devalue.Reducer{{Tag: "URL", Reduce: reduceURL}},
+	Reducers: []devalue.Reducer{{Tag: "URL", Reduce: reduceURL, Types: []reflect.Type{
+		reflect.TypeFor[*url.URL](), reflect.TypeFor[url.URL](), reflect.TypeFor[*devalue.URL](),
+	}}},
 }
 
 func reduceURL(v any) (any, bool) {
@@ -31,13 +34,43 @@ func reduceURL(v any) (any, bool) {
 	return nil, false
 }
 
+// value is the value of an entry: still a Node of the text it was read from
+// (decoded or copied from there without being built), or a value of the
+// model, once built for an untyped read or set as such.
+type value struct {
+	node  devalue.Node
+	data  any
+	built bool
+}
+
+// modelValue returns v in the model, building it on first use.
+func (v *value) modelValue() (any, error) {
+	if !v.built {
+		d, err := v.node.Value()
+		if err != nil {
+			return nil, err
+		}
+		v.data, v.built = d, true
+	}
+	return v.data, nil
+}
+
+// decode stores v in the Go value out points to.
+func (v *value) decode(out any) error {
+	if v.built {
+		return devalue.Decode(v.data, out)
+	}
+	return v.node.Decode(out)
+}
+
 // entry is one session key's value and optional expiry, as Astro's SessionEntry.
 type entry struct {
 	key     string
-	data    any
+	val     value
 	expires float64 // epoch milliseconds; meaningful when hasExp
 	hasExp  bool
-	raw     *devalue.Object // the entry as it was stored, written back unchanged
+	stored  devalue.Node // the whole entry as read, written back as it was while unchanged
+	keep    bool         // stored is to be written back
 }
 
 func (e *entry) expired(nowMS float64) bool { return e.hasExp && e.expires < nowMS }
@@ -139,47 +172,89 @@ func (r *record) dropExpired(nowMS float64) {
 }
 
 // decodeRecord parses a stored record. Expired entries are kept; callers skip them.
+// Values are left in the text, to be decoded or copied when needed.
 func decodeRecord(text string) (*record, error) {
-	v, err := astroCodec.Parse(text)
+	doc, err := astroCodec.ParseDoc(text)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrCorruptRecord, err)
 	}
-	mp, ok := v.(*devalue.Map)
-	if !ok {
+	r := &record{}
+	n := 0
+	isMap := doc.Root().MapEntries(func(k, v devalue.Node) bool {
+		n++
+		return true
+	})
+	if !isMap {
+		v, _ := doc.Root().Value()
 		return nil, fmt.Errorf("%w: the session data was an invalid type (%s, not a Map)", ErrCorruptRecord, typeName(v))
 	}
-	r := &record{entries: make([]entry, 0, mp.Len())}
-	for _, me := range mp.Entries() {
-		k, ok := me.Key.(string)
+	r.entries = make([]entry, 0, n)
+	doc.Root().MapEntries(func(kn, vn devalue.Node) bool {
+		k, ok := kn.String()
 		if !ok {
-			return nil, fmt.Errorf("%w: a key of the session Map is a %s, not a string", ErrCorruptRecord, typeName(me.Key))
+			kv, _ := kn.Value()
+			err = fmt.Errorf("%w: a key of the session Map is a %s, not a string", ErrCorruptRecord, typeName(kv))
+			return false
 		}
-		obj, ok := me.Value.(*devalue.Object)
-		if !ok {
-			return nil, fmt.Errorf("%w: the entry %q is a %s, not an object", ErrCorruptRecord, k, typeName(me.Value))
-		}
-		if k == MetaKey {
-			d, _ := obj.Get("data")
-			r.meta = decodeMeta(d)
-			continue
-		}
-		e := entry{key: k, raw: obj}
-		e.data, _ = obj.Get("data")
-		if x, ok := obj.Get("expires"); ok {
-			if f, ok := x.(float64); ok {
-				e.expires, e.hasExp = f, true
+		e := entry{key: k, stored: vn, keep: true}
+		var data, exp devalue.Node
+		var hasData, hasExp bool
+		if vn.Members(func(name string, m devalue.Node) bool {
+			switch name {
+			case "data":
+				data, hasData = m, true
+			case "expires":
+				exp, hasExp = m, true
+			}
+			return true
+		}) {
+			if hasData {
+				e.val.node = data
+			}
+			if hasExp {
+				e.expires, e.hasExp = exp.Float()
+			}
+		} else {
+			// not an object in the text: a null-prototype object will do
+			v, _ := vn.Value()
+			obj, ok := v.(*devalue.Object)
+			if !ok {
+				err = fmt.Errorf("%w: the entry %q is a %s, not an object", ErrCorruptRecord, k, typeName(v))
+				return false
+			}
+			e.val.data, _ = obj.Get("data")
+			e.val.built = true
+			if x, ok := obj.Get("expires"); ok {
+				e.expires, e.hasExp = x.(float64)
 			}
 		}
+		if k == MetaKey {
+			d, _ := e.val.modelValue()
+			r.meta = decodeMeta(d)
+			return true
+		}
 		r.set(e)
+		return true
+	})
+	if err != nil {
+		return nil, err
 	}
 	return r, nil
 }
 
+// entryKeys are the members of an entry object, as Astro writes them.
+var entryKeys = []string{"data", "expires"}
+
 // encode writes the record as Astro does, leaving out expired entries, and
 // returns the storage TTL: the time until the last entry expires when every
-// entry has an expiry, zero otherwise.
+// entry has an expiry, zero otherwise. The record's Map and entry objects are
+// written slot by slot, as devalue would write them, around the values.
 func (r *record) encode(nowMS float64) (string, time.Duration, error) {
-	entries := make([]devalue.MapEntry, 0, len(r.entries)+1)
+	w := astroCodec.NewWriter()
+	defer w.Release()
+	var small [32]int
+	vals := small[:0]
+	root := w.Reserve()
 	last, allExpire := 0.0, true
 	for i := range r.entries {
 		e := &r.entries[i]
@@ -191,27 +266,45 @@ func (r *record) encode(nowMS float64) (string, time.Duration, error) {
 		} else {
 			allExpire = false
 		}
-		obj := e.raw
-		if obj == nil {
-			obj = devalue.NewObjectCap(2)
-			obj.Set("data", e.data)
-			if e.hasExp {
-				obj.Set("expires", e.expires)
-			} else {
-				obj.Set("expires", devalue.Undefined{})
+		k := w.String(e.key)
+		if e.keep {
+			obj, err := w.Node(e.stored)
+			if err != nil {
+				return "", 0, fmt.Errorf("%w: %q: %w", ErrNotSerializable, e.key, err)
 			}
-			e.raw = obj
+			vals = append(vals, k, obj)
+			continue
 		}
-		entries = append(entries, devalue.MapEntry{Key: e.key, Value: obj})
+		obj := w.Reserve()
+		var data int
+		var err error
+		if e.val.built {
+			data, err = w.Value(e.val.data)
+		} else {
+			data, err = w.Node(e.val.node)
+		}
+		if err != nil {
+			return "", 0, fmt.Errorf("%w: %q: %w", ErrNotSerializable, e.key, err)
+		}
+		exp := -1 // undefined
+		if e.hasExp {
+			exp = w.Number(e.expires)
+		}
+		w.Object(obj, entryKeys, []int{data, exp})
+		vals = append(vals, k, obj)
 	}
 	if r.meta != nil {
-		obj := devalue.NewObjectCap(2)
-		obj.Set("data", r.meta.value())
-		obj.Set("expires", devalue.Undefined{})
-		entries = append(entries, devalue.MapEntry{Key: MetaKey, Value: obj})
+		k := w.String(MetaKey)
+		obj := w.Reserve()
+		data, err := w.Value(r.meta.value())
+		if err != nil {
+			return "", 0, fmt.Errorf("%w: %w", ErrNotSerializable, err)
+		}
+		w.Object(obj, entryKeys, []int{data, -1})
+		vals = append(vals, k, obj)
 	}
-	// Keys are unique in a record, so the Map can take the entries as they are.
-	text, err := astroCodec.Stringify(devalue.NewMapFromEntries(entries))
+	w.Tagged(root, "Map", vals)
+	text, err := w.Text()
 	if err != nil {
 		return "", 0, fmt.Errorf("%w: %w", ErrNotSerializable, err)
 	}

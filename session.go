@@ -12,8 +12,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-
-	"github.com/goastro/session/devalue"
 )
 
 // Session is the session of one request, reached with From(r.Context()). It loads
@@ -42,7 +40,7 @@ type sessionState struct {
 	stored    string  // the stored text data was merged with (for the conditional write)
 	storedOK  bool    // a stored record existed when data was merged
 	dirty     bool    // data must be written
-	changes   map[string]*change
+	changes   changeLog
 	toDestroy []string // IDs whose records are removed when the session is saved
 
 	indexAdd    bool          // add the ID to its user's index when saved
@@ -74,10 +72,38 @@ const (
 // stored record when a concurrent writer got there first.
 type change struct {
 	kind      changeKind
-	updates   []func(old any, ok bool) (any, error)
+	updates   []func(old *value, ok bool) (any, error)
 	fromStore bool   // the updates start from the stored value
 	base      *entry // otherwise from this value (nil: absent)
 	opts      SetOption
+}
+
+// changeLog is what this request did, key by key, in the order of first change.
+// Requests change a few keys, so it is a list searched in order.
+type changeLog []keyChange
+
+type keyChange struct {
+	key string
+	c   *change
+}
+
+func (l changeLog) get(key string) *change {
+	for i := range l {
+		if l[i].key == key {
+			return l[i].c
+		}
+	}
+	return nil
+}
+
+func (l *changeLog) put(key string, c *change) {
+	for i := range *l {
+		if (*l)[i].key == key {
+			(*l)[i].c = c
+			return
+		}
+	}
+	*l = append(*l, keyChange{key, c})
 }
 
 // SetOption modifies a Set.
@@ -222,7 +248,7 @@ func (s *Session) mergeStored(rec *record) {
 		if _, local := s.data.get(e.key); local || e.expired(now) {
 			continue
 		}
-		if c := s.changes[e.key]; c != nil && c.kind == changeDelete {
+		if c := s.changes.get(e.key); c != nil && c.kind == changeDelete {
 			continue
 		}
 		s.data.set(*e)
@@ -242,7 +268,34 @@ func (s *Session) lookup(key string) (any, bool, error) {
 	if !ok || e.expired(s.now()) {
 		return nil, false, nil
 	}
-	return e.data, true, nil
+	v, err := e.val.modelValue()
+	if err != nil {
+		return nil, false, s.corruptValue(key, err)
+	}
+	return v, true, nil
+}
+
+// lookupInto decodes the value under key into out, straight from the stored
+// text when the value was not built.
+func (s *Session) lookupInto(key string, out any) (bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.ensureLoaded(s.ctx); err != nil {
+		return false, err
+	}
+	if s.data == nil {
+		return false, nil
+	}
+	e, ok := s.data.get(key)
+	if !ok || e.expired(s.now()) {
+		return false, nil
+	}
+	return true, e.val.decode(out)
+}
+
+// corruptValue is the error of a stored value that cannot be built.
+func (s *Session) corruptValue(key string, err error) error {
+	return fmt.Errorf("%w: the value of %q: %w", ErrCorruptRecord, key, err)
 }
 
 // ID returns the session ID, or "" when the session has none yet (no valid
@@ -298,11 +351,7 @@ func (s *Session) Set(key string, value any, opts ...SetOption) error {
 	if key == "" || key == MetaKey {
 		return keyError(key)
 	}
-	v, err := devalue.ValueOf(value)
-	if err != nil {
-		return fmt.Errorf("%w: the session data for %q could not be serialized: %w", ErrNotSerializable, key, err)
-	}
-	size, err := s.m.valueSize(key, v)
+	v, size, err := s.m.newValue(key, value)
 	if err != nil {
 		return err
 	}
@@ -345,27 +394,37 @@ func (s *Session) peek(ctx context.Context) error {
 	return nil
 }
 
-// valueSize checks that v can be stored (devalue's stringify refuses a few
-// values its model holds, such as objects with a __proto__ key) and returns an
-// upper bound of the size it adds to the record.
-func (m *Manager) valueSize(key string, v any) (int, error) {
+// newValue copies x for the session and returns an upper bound of the size it
+// adds to the record. A string, number, boolean or nil is kept as it is; any
+// other value is written out at once (so later changes to x are not seen, and
+// what devalue cannot write is refused here) and kept as that text, which the
+// record copies when it is saved and typed reads decode from.
+func (m *Manager) newValue(key string, x any) (value, int, error) {
 	size := 6*len(key) + 48 // the key, the entry object and its indices
-	switch x := v.(type) {
-	case nil, bool, float64, devalue.Undefined:
-		return size + 24, nil
+	switch v := x.(type) {
+	case nil, bool, float64:
+		return value{data: x, built: true}, size + 24, nil
 	case string:
-		if 6*len(x) <= m.maxRecord || m.maxRecord <= 0 {
-			return size + 6*len(x) + 2, nil
+		if 6*len(v) <= m.maxRecord || m.maxRecord <= 0 {
+			return value{data: x, built: true}, size + 6*len(v) + 2, nil
+		}
+	case int:
+		if v > -1<<53 && v < 1<<53 {
+			return value{data: float64(v), built: true}, size + 24, nil
 		}
 	}
-	text, err := devalue.Stringify(v)
+	text, err := astroCodec.Stringify(x)
 	if err != nil {
-		return 0, fmt.Errorf("%w: the session data for %q could not be serialized: %w", ErrNotSerializable, key, err)
+		return value{}, 0, fmt.Errorf("%w: the session data for %q could not be serialized: %w", ErrNotSerializable, key, err)
 	}
 	if m.maxRecord > 0 && len(text) > m.maxRecord {
-		return 0, fmt.Errorf("%w: the value for %q takes %d bytes, over the limit of %d", ErrTooLarge, key, len(text), m.maxRecord)
+		return value{}, 0, fmt.Errorf("%w: the value for %q takes %d bytes, over the limit of %d", ErrTooLarge, key, len(text), m.maxRecord)
 	}
-	return size + len(text), nil
+	doc, err := astroCodec.ParseDoc(text)
+	if err != nil {
+		return value{}, 0, fmt.Errorf("%w: the session data for %q could not be read back: %w", ErrNotSerializable, key, err)
+	}
+	return value{node: doc.Root()}, size + len(text), nil
 }
 
 // checkRecordSize reports ErrTooLarge when the record with e set would exceed
@@ -422,12 +481,12 @@ func (s *Session) prepareWrite() error {
 	return nil
 }
 
-func (s *Session) newEntry(key string, v any, o SetOption) entry {
+func (s *Session) newEntry(key string, v value, o SetOption) entry {
 	ttl := s.m.ttl
 	if o.hasTTL {
 		ttl = o.ttl
 	}
-	e := entry{key: key, data: v}
+	e := entry{key: key, val: v}
 	if ttl > 0 {
 		e.expires, e.hasExp = s.now()+math.Round(float64(ttl)/float64(time.Millisecond)), true
 	}
@@ -435,10 +494,7 @@ func (s *Session) newEntry(key string, v any, o SetOption) entry {
 }
 
 func (s *Session) setChange(key string, c *change) {
-	if s.changes == nil {
-		s.changes = make(map[string]*change)
-	}
-	s.changes[key] = c
+	s.changes.put(key, c)
 }
 
 // Delete removes key. Like Set it does not read the store.
@@ -469,7 +525,7 @@ func (s *Session) Flash(key string) (any, error) {
 }
 
 // update is the untyped core of Update.
-func (s *Session) update(key string, apply func(old any, ok bool) (any, error), o SetOption) error {
+func (s *Session) update(key string, apply func(old *value, ok bool) (any, error), o SetOption) error {
 	if key == "" || key == MetaKey {
 		return keyError(key)
 	}
@@ -484,7 +540,7 @@ func (s *Session) update(key string, apply func(old any, ok bool) (any, error), 
 			cur = e
 		}
 	}
-	c := s.changes[key]
+	c := s.changes.get(key)
 	if c == nil || len(c.updates) == 0 {
 		nc := &change{kind: changeSet, opts: o}
 		if c == nil {
@@ -495,15 +551,15 @@ func (s *Session) update(key string, apply func(old any, ok bool) (any, error), 
 		}
 		c = nc
 	}
-	var old any
+	var old *value
 	if cur != nil {
-		old = cur.data
+		old = &cur.val
 	}
-	nv, err := apply(old, cur != nil)
+	x, err := apply(old, cur != nil)
 	if err != nil {
 		return err
 	}
-	size, err := s.m.valueSize(key, nv)
+	nv, size, err := s.m.newValue(key, x)
 	if err != nil {
 		return err
 	}
@@ -551,9 +607,10 @@ func (s *Session) Regenerate() error {
 	if s.data == nil {
 		s.data = newRecord()
 	}
-	s.changes = make(map[string]*change, s.data.len())
+	s.changes = make(changeLog, 0, s.data.len())
 	for i := range s.data.entries {
-		s.changes[s.data.entries[i].key] = &change{kind: changeSet}
+		// keys are unique in a record
+		s.changes = append(s.changes, keyChange{s.data.entries[i].key, &change{kind: changeSet}})
 	}
 	s.dirty, s.sendCookie, s.deleteCookie = true, true, false
 	return nil
@@ -802,7 +859,7 @@ func (s *Session) rebase(ctx context.Context) error {
 		if e.expired(now) {
 			continue
 		}
-		if c := s.changes[e.key]; c != nil {
+		if c := s.changes.get(e.key); c != nil {
 			if c.kind == changeDelete {
 				continue
 			}
@@ -816,31 +873,34 @@ func (s *Session) rebase(ctx context.Context) error {
 	}
 	for i := range s.data.entries {
 		e := &s.data.entries[i]
-		if c := s.changes[e.key]; c != nil && c.kind == changeSet && len(c.updates) == 0 {
+		if c := s.changes.get(e.key); c != nil && c.kind == changeSet && len(c.updates) == 0 {
 			out.set(*e)
 		}
 	}
 	for i := range s.data.entries {
 		k := s.data.entries[i].key
-		c := s.changes[k]
+		c := s.changes.get(k)
 		if c == nil || len(c.updates) == 0 {
 			continue
 		}
-		var v any
+		var v value
 		has := false
 		if c.fromStore {
 			if e, ok := out.get(k); ok {
-				v, has = e.data, true
+				v, has = e.val, true
 			}
 		} else if c.base != nil {
-			v, has = c.base.data, true
+			v, has = c.base.val, true
 		}
 		for _, apply := range c.updates {
-			nv, err := apply(v, has)
+			x, err := apply(&v, has)
 			if err != nil {
 				return err
 			}
-			v, has = nv, true
+			if v, _, err = s.m.newValue(k, x); err != nil {
+				return err
+			}
+			has = true
 		}
 		out.set(s.newEntry(k, v, c.opts))
 	}

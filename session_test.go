@@ -553,7 +553,7 @@ func TestConcurrentUpdatesLoseNothing(t *testing.T) {
 		if !ok {
 			t.Fatal("cart lost")
 		}
-		if err := devalue.Decode(cartEntry.data, &items); err != nil {
+		if err := cartEntry.val.decode(&items); err != nil {
 			t.Fatal(err)
 		}
 		seen := map[string]bool{}

@@ -2,8 +2,6 @@ package session
 
 import (
 	"fmt"
-
-	"github.com/goastro/session/devalue"
 )
 
 // Get returns the value under key decoded into T, with ok false when the session
@@ -11,15 +9,15 @@ import (
 // kind, objects into structs (devalue or json tags) and maps, Dates into
 // time.Time, and so on; a value that does not fit T is an error naming the path.
 func Get[T any](s *Session, key string) (value T, ok bool, err error) {
-	v, ok, err := s.lookup(key)
-	if err != nil || !ok {
-		return value, false, err
-	}
-	if err := devalue.Decode(v, &value); err != nil {
+	ok, err = s.lookupInto(key, &value)
+	if err != nil {
 		var zero T
-		return zero, false, fmt.Errorf("session: key %q: %w", key, err)
+		if ok {
+			err = fmt.Errorf("session: key %q: %w", key, err)
+		}
+		return zero, false, err
 	}
-	return value, true, nil
+	return value, ok, nil
 }
 
 // Update reads the value under key, passes it to fn (ok is false when the key
@@ -33,22 +31,14 @@ func Update[T any](s *Session, key string, fn func(old T, ok bool) (T, error), o
 	for _, opt := range opts {
 		o = opt
 	}
-	return s.update(key, func(old any, ok bool) (any, error) {
+	return s.update(key, func(old *value, ok bool) (any, error) {
 		var t T
 		if ok {
-			if err := devalue.Decode(old, &t); err != nil {
+			if err := old.decode(&t); err != nil {
 				return nil, fmt.Errorf("session: key %q: %w", key, err)
 			}
 		}
-		nv, err := fn(t, ok)
-		if err != nil {
-			return nil, err
-		}
-		v, err := devalue.ValueOf(nv)
-		if err != nil {
-			return nil, fmt.Errorf("%w: the session data for %q could not be serialized: %w", ErrNotSerializable, key, err)
-		}
-		return v, nil
+		return fn(t, ok)
 	}, o)
 }
 

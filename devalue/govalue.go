@@ -142,7 +142,7 @@ func (e *encoder) flattenGo(v any, depth int) (int, error) {
 			return idx, err
 		}
 	}
-	if len(e.reducers) == 0 {
+	if e.direct && !e.reducible(rv.Type()) {
 		// direct paths for the common containers of typed data
 		ev := rv
 		if ev.Kind() == reflect.Pointer {
@@ -209,9 +209,24 @@ func (e *encoder) plan(t reflect.Type) ([]fieldInfo, bool) {
 	return e.lastFields, e.lastPlain
 }
 
+// reducible reports whether a reducer declared type t.
+func (e *encoder) reducible(t reflect.Type) bool {
+	for i := range e.reducers {
+		for _, rt := range e.reducers[i].Types {
+			if rt == t {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // flattenRV writes a Go value held in a reflect.Value, without boxing
-// scalars (only used when there are no reducers, which must see Go values).
+// scalars (only used when no reducer can match it: see encoder.direct).
 func (e *encoder) flattenRV(rv reflect.Value, depth int) (int, error) {
+	if len(e.reducers) > 0 && rv.IsValid() && e.reducible(rv.Type()) && rv.CanInterface() {
+		return e.flatten(rv.Interface(), depth)
+	}
 	switch rv.Kind() {
 	case reflect.String:
 		x := rv.String()

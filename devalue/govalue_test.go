@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/big"
 	"net/url"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -149,5 +150,57 @@ func TestStringifyUndefinedField(t *testing.T) {
 	}{})
 	if want := `[{"U":-1,"H":-1}]`; s != want || err != nil {
 		t.Errorf("Stringify = %s, %v; want %s", s, err, want)
+	}
+}
+
+// TestReducerTypes checks that declaring a reducer's types changes nothing
+// in what is written, only how: URLs inside structs and slices are still
+// reduced when the other values take the direct path.
+func TestReducerTypes(t *testing.T) {
+	type money struct{ Cents int }
+	reduce := func(v any) (any, bool) {
+		switch u := v.(type) {
+		case money:
+			return u.Cents, true
+		case *url.URL:
+			if u != nil {
+				return u.String(), true
+			}
+		case url.URL:
+			return u.String(), true
+		}
+		return nil, false
+	}
+	untyped := Options{Reducers: []Reducer{{Tag: "URL", Reduce: reduce}}}
+	typed := Options{Reducers: []Reducer{{Tag: "URL", Reduce: reduce,
+		Types: []reflect.Type{reflect.TypeFor[*url.URL](), reflect.TypeFor[url.URL](), reflect.TypeFor[money]()}}}}
+	type line struct {
+		ID    string   `json:"id"`
+		Qty   int      `json:"qty"`
+		Link  url.URL  `json:"link"`
+		Ptr   *url.URL `json:"ptr"`
+		Links []url.URL
+		Any   any
+		Price money
+		Hist  []money
+	}
+	u, _ := url.Parse("https://example.com/a?b=1")
+	values := []any{
+		[]line{{ID: "a", Qty: 1, Link: *u, Ptr: u, Links: []url.URL{*u}, Any: u, Price: money{5}, Hist: []money{{1}, {5}}}, {ID: "b", Qty: 1}},
+		line{ID: "a", Any: []any{*u, "x"}},
+		&line{ID: "a", Ptr: u},
+		[]url.URL{*u, *u},
+		map[string]any{"u": u, "l": []line{{ID: "z"}}},
+		*u, u,
+	}
+	for i, v := range values {
+		want, err := untyped.Stringify(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := typed.Stringify(v)
+		if err != nil || got != want {
+			t.Errorf("value %d:\n got %s (%v)\nwant %s", i, got, err, want)
+		}
 	}
 }

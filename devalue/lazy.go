@@ -76,9 +76,7 @@ func (o Options) ParseDoc(text string) (*Doc, error) {
 	for t := 1; t < int(root.end); t = d.next(t) {
 		d.slots = append(d.slots, int32(t))
 	}
-	d.state = make([]uint8, len(d.slots))
 	doc.plain = doc.check()
-	clear(d.state)
 	if !doc.plain {
 		// The model decides what is valid and gives Parse's error.
 		d.ensureMemo()
@@ -146,7 +144,7 @@ func (doc *Doc) check() bool {
 			return false
 		}
 		doc.rootTagged = true
-		d.state[0] = 1
+		d.toks[t].seen = true
 		for c := d.next(t + 1); c < int(d.toks[t].end); c = d.next(c) {
 			if !doc.checkRef(c, 1) {
 				return false
@@ -177,10 +175,10 @@ func (doc *Doc) checkSlot(i, depth int) bool {
 	default:
 		return true // a primitive may be shared
 	}
-	if d.state[i] != 0 || depth >= d.maxDepth {
+	if tk.seen || depth >= d.maxDepth {
 		return false // shared, a cycle, or too deep
 	}
-	d.state[i] = 1
+	tk.seen = true
 	if tk.kind == tArray {
 		if tk.start > 0 && d.toks[t+1].kind != tNumber {
 			return false // tagged
@@ -289,6 +287,31 @@ func (n Node) Member(name string) (Node, bool) {
 		}
 	}
 	return Node{}, false
+}
+
+// Members calls fn with the name and value of each member of n, in the
+// order of the text, if n is a plain object, stopping when fn returns false.
+// It reports whether n is a plain object.
+func (n Node) Members(fn func(name string, value Node) bool) bool {
+	t := n.token()
+	if t < 0 {
+		return false
+	}
+	d := &n.doc.d
+	tk := &d.toks[t]
+	if tk.kind != tObject {
+		return false
+	}
+	for c := t + 1; c < int(tk.end); c = d.next(c + 1) {
+		i, ok := d.refIndex(c + 1)
+		if !ok {
+			return false
+		}
+		if !fn(d.str(c), Node{doc: n.doc, ref: int32(i)}) {
+			break
+		}
+	}
+	return true
 }
 
 // MapEntries calls fn with each key and value of n, in order, if n is a Map,

@@ -76,6 +76,7 @@ const (
 type tok struct {
 	kind  uint8
 	esc   bool
+	seen  bool // a Doc's check reached this container
 	start int32
 	end   int32
 }

@@ -69,6 +69,10 @@ func withPath(err error, seg string) error {
 type Reducer struct {
 	Tag    string
 	Reduce func(v any) (reduced any, ok bool)
+	// Types, when not empty, are the only Go types Reduce ever returns ok
+	// for. Declaring them lets Stringify write Go structs and slices of
+	// other types field by field, without handing each value to Reduce.
+	Types []reflect.Type
 }
 
 // Options configures Parse and Stringify. The zero value gives the behaviour
@@ -131,6 +135,7 @@ type encoder struct {
 	lastFields []fieldInfo
 	lastPlain  bool
 	litIdx     [3]int // null, false, true (index+1; 0 = none yet)
+	direct     bool   // no reducer can match a Go value whose type it did not declare
 	bufStart   int    // where the slot being built starts in arena
 }
 
@@ -143,6 +148,12 @@ func (o Options) Stringify(v any) (string, error) {
 	e := encoderPool.Get().(*encoder)
 	defer e.release()
 	e.reducers, e.maxDepth = o.Reducers, o.maxDepth()
+	e.direct = true
+	for _, r := range o.Reducers {
+		if len(r.Types) == 0 {
+			e.direct = false
+		}
+	}
 	root, err := e.flatten(v, 0)
 	if err != nil {
 		return "", err
@@ -150,6 +161,11 @@ func (o Options) Stringify(v any) (string, error) {
 	if root < 0 {
 		return strconv.Itoa(root), nil
 	}
+	return e.text(), nil
+}
+
+// text joins the slots written into the final text.
+func (e *encoder) text() string {
 	n := 1 + len(e.spans)
 	for _, s := range e.spans {
 		n += s.end - s.start
@@ -164,7 +180,7 @@ func (o Options) Stringify(v any) (string, error) {
 		sb.Write(e.arena[s.start:s.end])
 	}
 	sb.WriteByte(']')
-	return sb.String(), nil
+	return sb.String()
 }
 
 var encoderPool = sync.Pool{New: func() any {
