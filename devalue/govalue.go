@@ -332,8 +332,7 @@ func (e *encoder) encodeStruct(idx int, rv reflect.Value, fields []fieldInfo, de
 			b = append(b, ',')
 		}
 		first = false
-		b = AppendString(b, f.name)
-		b = append(b, ':')
+		b = append(b, f.member...)
 		b = appendIdx(b, idxs[j])
 	}
 	e.commit(idx, depth, append(b, '}'))
@@ -523,6 +522,7 @@ func normalizeMap(rv reflect.Value) any {
 
 type fieldInfo struct {
 	name      string
+	member    string // name as written in an object: quoted, then a colon
 	index     []int
 	omitEmpty bool
 	omitZero  bool
@@ -586,6 +586,7 @@ func structFields(t reflect.Type) []fieldInfo {
 				seen[name] = depth
 				out = append(out, fieldInfo{
 					name:      name,
+					member:    string(AppendString(nil, name)) + ":",
 					index:     index,
 					omitEmpty: strings.Contains(","+opts+",", ",omitempty,"),
 					omitZero:  strings.Contains(","+opts+",", ",omitzero,"),

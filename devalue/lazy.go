@@ -571,7 +571,7 @@ func (e *encoder) copySlot(d *decoder, i, depth int) (int, error) {
 		idx := e.reserve()
 		e.addStr(s, idx)
 		start := len(e.arena)
-		e.arena = AppendString(e.arena, s)
+		e.arena = d.appendString(e.arena, t)
 		e.spans[idx] = span{start, len(e.arena)}
 		return idx, nil
 	case tNumber, tTrue, tFalse, tNull:
@@ -632,7 +632,7 @@ func (e *encoder) copySlot(d *decoder, i, depth int) (int, error) {
 			if k > 0 {
 				b = append(b, ',')
 			}
-			b = AppendString(b, d.str(c))
+			b = d.appendString(b, c)
 			b = append(b, ':')
 			b = appendIdx(b, idxs[k])
 		}
@@ -640,4 +640,15 @@ func (e *encoder) copySlot(d *decoder, i, depth int) (int, error) {
 	}
 	e.commit(idx, depth, b)
 	return idx, nil
+}
+
+// appendString appends string token t as AppendString writes its value.
+func (d *decoder) appendString(b []byte, t int) []byte {
+	tk := &d.toks[t]
+	if tk.verbatim {
+		b = append(b, '"')
+		b = append(b, d.text[tk.start:tk.end]...)
+		return append(b, '"')
+	}
+	return AppendString(b, d.str(t))
 }

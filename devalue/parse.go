@@ -74,11 +74,14 @@ const (
 // A number token holds its value in start and end: an integer in start when
 // esc is set (the common case: indices), else the bits of a float64.
 type tok struct {
-	kind  uint8
-	esc   bool
-	seen  bool // a Doc's check reached this container
-	start int32
-	end   int32
+	kind uint8
+	esc  bool
+	seen bool // a Doc's check reached this container
+	// verbatim: a string whose text is what AppendString writes for it
+	// (ASCII, nothing escaped)
+	verbatim bool
+	start    int32
+	end      int32
 }
 
 // num returns the value of a number token.
@@ -417,8 +420,8 @@ var smallNumbers = func() (t [1024]any) {
 
 // plainByte marks the bytes a JSON string may hold without further checks.
 var plainByte = func() (t [256]bool) {
-	for i := 0x20; i < 256; i++ {
-		t[i] = i != '"' && i != '\\'
+	for i := 0x20; i < 0x80; i++ {
+		t[i] = i != '"' && i != '\\' && i != '<'
 	}
 	return
 }()
@@ -426,7 +429,7 @@ var plainByte = func() (t [256]bool) {
 func (d *decoder) scanString(p int) (int, error) {
 	s := d.text
 	start := p + 1
-	esc := false
+	esc, verbatim := false, true
 	for i := start; i < len(s); i++ {
 		c := s[i]
 		if plainByte[c] {
@@ -434,8 +437,10 @@ func (d *decoder) scanString(p int) (int, error) {
 		}
 		switch {
 		case c == '"':
-			d.toks = append(d.toks, tok{kind: tString, esc: esc, start: int32(start), end: int32(i)})
+			d.toks = append(d.toks, tok{kind: tString, esc: esc, verbatim: verbatim && !esc, start: int32(start), end: int32(i)})
 			return i + 1, nil
+		case c == '<' || c >= 0x80:
+			verbatim = false
 		case c == '\\':
 			esc = true
 			if i+1 >= len(s) {
