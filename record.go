@@ -34,33 +34,49 @@ func reduceURL(v any) (any, bool) {
 	return nil, false
 }
 
-// value is the value of an entry: still a Node of the text it was read from
-// (decoded or copied from there without being built), or a value of the
-// model, once built for an untyped read or set as such.
+// value is the value of an entry, in one of three forms: a Node of the text it
+// was read from (decoded or copied from there without being built), a value of
+// the model (built for an untyped read, or set as such), or a Go value copied
+// by devalue.Clone when it was set, written out when the record is saved.
 type value struct {
-	node  devalue.Node
-	data  any
-	built bool
+	node devalue.Node
+	data any
+	form valueForm
 }
+
+type valueForm uint8
+
+const (
+	inText  valueForm = iota // node
+	inModel                  // data, a value of the model
+	goCopy                   // data, a Go value of the application's own
+)
 
 // modelValue returns v in the model, building it on first use.
 func (v *value) modelValue() (any, error) {
-	if !v.built {
-		d, err := v.node.Value()
-		if err != nil {
-			return nil, err
-		}
-		v.data, v.built = d, true
+	var d any
+	var err error
+	switch v.form {
+	case inModel:
+		return v.data, nil
+	case inText:
+		d, err = v.node.Value()
+	case goCopy:
+		d, err = astroCodec.ValueOf(v.data)
 	}
-	return v.data, nil
+	if err != nil {
+		return nil, err
+	}
+	v.data, v.form = d, inModel
+	return d, nil
 }
 
 // decode stores v in the Go value out points to.
 func (v *value) decode(out any) error {
-	if v.built {
-		return devalue.Decode(v.data, out)
+	if v.form == inText {
+		return v.node.Decode(out)
 	}
-	return v.node.Decode(out)
+	return devalue.Decode(v.data, out)
 }
 
 // entry is one session key's value and optional expiry, as Astro's SessionEntry.
@@ -223,7 +239,7 @@ func decodeRecord(text string) (*record, error) {
 				return false
 			}
 			e.val.data, _ = obj.Get("data")
-			e.val.built = true
+			e.val.form = inModel
 			if x, ok := obj.Get("expires"); ok {
 				e.expires, e.hasExp = x.(float64)
 			}
@@ -278,10 +294,10 @@ func (r *record) encode(nowMS float64) (string, time.Duration, error) {
 		obj := w.Reserve()
 		var data int
 		var err error
-		if e.val.built {
-			data, err = w.Value(e.val.data)
-		} else {
+		if e.val.form == inText {
 			data, err = w.Node(e.val.node)
+		} else {
+			data, err = w.Value(e.val.data)
 		}
 		if err != nil {
 			return "", 0, fmt.Errorf("%w: %q: %w", ErrNotSerializable, e.key, err)

@@ -341,12 +341,12 @@ func (s *Session) Keys() ([]string, error) {
 	return keys, nil
 }
 
-// Set stores value under key. The value is copied at once into devalue's value
-// model, so later changes to it are not seen; a value devalue cannot store
-// (a func, a channel, ...) is rejected with ErrNotSerializable naming the path.
-// Set does not read the store, except to check a large value against
-// Config.MaxRecordSize (a value over a sixteenth of it); the first Set of a
-// request sends the cookie.
+// Set stores value under key. The value is copied at once (see devalue.Clone
+// and devalue.Stringify), so later changes to it are not seen; a value devalue
+// cannot store (a func, a channel, ...) is rejected with ErrNotSerializable
+// naming the path. With Config.MaxRecordSize set (it is by default), Set reads
+// the stored record's size: the one read saving the session needs anyway. The
+// first Set of a request sends the cookie.
 func (s *Session) Set(key string, value any, opts ...SetOption) error {
 	if key == "" || key == MetaKey {
 		return keyError(key)
@@ -395,23 +395,28 @@ func (s *Session) peek(ctx context.Context) error {
 }
 
 // newValue copies x for the session and returns an upper bound of the size it
-// adds to the record. A string, number, boolean or nil is kept as it is; any
-// other value is written out at once (so later changes to x are not seen, and
-// what devalue cannot write is refused here) and kept as that text, which the
-// record copies when it is saved and typed reads decode from.
+// adds to the record, so that later changes to x are not seen. A string,
+// number, boolean or nil is kept as it is. Plain Go data (structs, slices,
+// string-keyed maps of those) is deep-copied by devalue.Clone and written out
+// when the record is saved. Any other value is written out at once (what devalue
+// cannot write is refused here) and kept as that text, which the record copies
+// when it is saved and typed reads decode from.
 func (m *Manager) newValue(key string, x any) (value, int, error) {
 	size := 6*len(key) + 48 // the key, the entry object and its indices
 	switch v := x.(type) {
 	case nil, bool, float64:
-		return value{data: x, built: true}, size + 24, nil
+		return value{data: x, form: inModel}, size + 24, nil
 	case string:
 		if 6*len(v) <= m.maxRecord || m.maxRecord <= 0 {
-			return value{data: x, built: true}, size + 6*len(v) + 2, nil
+			return value{data: x, form: inModel}, size + 6*len(v) + 2, nil
 		}
 	case int:
 		if v > -1<<53 && v < 1<<53 {
-			return value{data: float64(v), built: true}, size + 24, nil
+			return value{data: float64(v), form: inModel}, size + 24, nil
 		}
+	}
+	if c, n, ok := astroCodec.Clone(x); ok && (n <= m.maxRecord || m.maxRecord <= 0) {
+		return value{data: c, form: goCopy}, size + n, nil
 	}
 	text, err := astroCodec.Stringify(x)
 	if err != nil {

@@ -1,0 +1,250 @@
+package devalue
+
+import (
+	"reflect"
+	"unicode/utf8"
+)
+
+// Clone returns a deep copy of the Go value v, and an upper bound of the
+// length of the text Stringify writes for it, when v is plain data that
+// Stringify writes without fail and the same way for the copy: strings,
+// booleans, numbers (integers within ±(2^53-1)), and structs (written field by
+// field), slices, arrays and string-keyed maps of those, and interfaces
+// holding them. For anything else (pointers, values of the model, []byte,
+// time.Time, a value a reducer may take, nesting beyond the depth limit) ok is
+// false: Stringify copies any value into its text instead.
+//
+// Clone lets a caller keep a snapshot of a value now and write it later,
+// without writing it twice.
+func (o Options) Clone(v any) (clone any, maxLen int, ok bool) {
+	for _, r := range o.Reducers {
+		if len(r.Types) == 0 {
+			return nil, 0, false
+		}
+	}
+	if v == nil {
+		return nil, 6, true
+	}
+	c := cloner{reducers: o.Reducers, maxDepth: o.maxDepth()}
+	rv := reflect.ValueOf(v)
+	cv, ok := c.clone(rv, 0, true)
+	if !ok {
+		return nil, 0, false
+	}
+	return cv.Interface(), c.size + 2, true
+}
+
+type cloner struct {
+	reducers []Reducer
+	maxDepth int
+	size     int
+	maps     []uintptr // maps seen: Stringify writes a map reached twice once
+}
+
+// refCost is the most a reference to a slot costs its parent: an index and a comma.
+const refCost = 11
+
+// stringCost bounds the text of a string of n bytes: each byte may be
+// written as \u00xx, quotes and a comma.
+func stringCost(n int) int { return 6*n + 3 }
+
+func (c *cloner) reducible(t reflect.Type) bool {
+	for i := range c.reducers {
+		for _, rt := range c.reducers[i].Types {
+			if rt == t {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// clone returns a copy of rv that Stringify writes as it writes rv, adding to
+// c.size the bound of its text. With want false it only checks and measures
+// rv (the caller copies it whole) and returns no value.
+func (c *cloner) clone(rv reflect.Value, depth int, want bool) (reflect.Value, bool) {
+	t := rv.Type()
+	if depth >= c.maxDepth || (len(c.reducers) > 0 && c.reducible(t)) {
+		return reflect.Value{}, false
+	}
+	switch rv.Kind() {
+	case reflect.String:
+		s := rv.String()
+		if !utf8.ValidString(s) {
+			return reflect.Value{}, false // written as U+FFFD: longer than 6 per byte
+		}
+		c.size += stringCost(len(s))
+		return rv, true
+	case reflect.Bool:
+		c.size += 6
+		return rv, true
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		if i := rv.Int(); i <= -1<<53 || i >= 1<<53 {
+			return reflect.Value{}, false
+		}
+		c.size += 25
+		return rv, true
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		if rv.Uint() >= 1<<53 {
+			return reflect.Value{}, false
+		}
+		c.size += 25
+		return rv, true
+	case reflect.Float32, reflect.Float64:
+		c.size += 25
+		return rv, true
+	case reflect.Interface:
+		if rv.IsNil() {
+			c.size += 5
+			return rv, true
+		}
+		ev, ok := c.clone(rv.Elem(), depth+1, true)
+		if !ok {
+			return reflect.Value{}, false
+		}
+		out := reflect.New(t).Elem()
+		out.Set(ev)
+		return out, true
+	case reflect.Struct:
+		return c.cloneStruct(rv, depth, want)
+	case reflect.Slice:
+		if rv.IsNil() {
+			c.size += 3
+			return rv, true
+		}
+		if t.Elem().Kind() == reflect.Uint8 {
+			return reflect.Value{}, false
+		}
+		n := rv.Len()
+		var out reflect.Value
+		if want {
+			out = reflect.MakeSlice(t, n, n)
+		}
+		if !c.cloneElems(rv, out, depth) {
+			return reflect.Value{}, false
+		}
+		return out, true
+	case reflect.Array:
+		if t.Elem().Kind() == reflect.Uint8 {
+			return reflect.Value{}, false
+		}
+		var out reflect.Value
+		if want {
+			out = reflect.New(t).Elem()
+		}
+		if !c.cloneElems(rv, out, depth) {
+			return reflect.Value{}, false
+		}
+		return out, true
+	case reflect.Map:
+		if t.Key().Kind() != reflect.String || t.Key() != reflect.TypeFor[string]() {
+			return reflect.Value{}, false
+		}
+		if rv.IsNil() {
+			c.size += 3
+			return rv, true
+		}
+		p := rv.Pointer()
+		for _, q := range c.maps {
+			if q == p {
+				return reflect.Value{}, false
+			}
+		}
+		c.maps = append(c.maps, p)
+		var out reflect.Value
+		if want {
+			out = reflect.MakeMapWithSize(t, rv.Len())
+		}
+		c.size += 3
+		iter := rv.MapRange()
+		for iter.Next() {
+			k := iter.Key().String()
+			if k == "__proto__" || !utf8.ValidString(k) {
+				return reflect.Value{}, false
+			}
+			ev, ok := c.clone(iter.Value(), depth+1, want)
+			if !ok {
+				return reflect.Value{}, false
+			}
+			c.size += stringCost(len(k)) + refCost
+			if want {
+				out.SetMapIndex(iter.Key(), ev)
+			}
+		}
+		return out, true
+	}
+	return reflect.Value{}, false
+}
+
+// cloneElems copies the elements of the slice or array rv into out (when
+// out is valid).
+func (c *cloner) cloneElems(rv, out reflect.Value, depth int) bool {
+	n := rv.Len()
+	c.size += 3 + refCost*n
+	flat := isFlat(rv.Type().Elem())
+	want := out.IsValid() && !flat
+	if out.IsValid() && flat {
+		reflect.Copy(out, rv)
+	}
+	for i := 0; i < n; i++ {
+		ev, ok := c.clone(rv.Index(i), depth+1, want)
+		if !ok {
+			return false
+		}
+		if want {
+			out.Index(i).Set(ev)
+		}
+	}
+	return true
+}
+
+func (c *cloner) cloneStruct(rv reflect.Value, depth int, want bool) (reflect.Value, bool) {
+	t := rv.Type()
+	fields, plain := plainStruct(t)
+	if !plain {
+		return reflect.Value{}, false
+	}
+	var out reflect.Value
+	if want {
+		out = reflect.New(t).Elem()
+		out.Set(rv) // the fields Stringify does not write are copied as they are
+	}
+	c.size += 3
+	for _, f := range fields {
+		if len(f.index) != 1 {
+			return reflect.Value{}, false // promoted from an embedded struct
+		}
+		fv := rv.Field(f.index[0])
+		deep := want && !isFlat(fv.Type())
+		cv, ok := c.clone(fv, depth+1, deep)
+		if !ok {
+			return reflect.Value{}, false
+		}
+		c.size += len(f.member) + refCost
+		if deep {
+			out.Field(f.index[0]).Set(cv)
+		}
+	}
+	return out, true
+}
+
+// isFlat reports whether values of type t hold no references, so that
+// copying one copies all of it.
+func isFlat(t reflect.Type) bool {
+	switch t.Kind() {
+	case reflect.String, reflect.Bool, reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr,
+		reflect.Float32, reflect.Float64:
+		return true
+	case reflect.Array:
+		return isFlat(t.Elem())
+	case reflect.Struct:
+		for i := 0; i < t.NumField(); i++ {
+			if !isFlat(t.Field(i).Type) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}

@@ -1,0 +1,149 @@
+package devalue
+
+import (
+	"math"
+	"math/rand/v2"
+	"net/url"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+type cloneLine struct {
+	ProductID string `json:"productId"`
+	Quantity  int    `json:"quantity"`
+	Tags      []string
+	Attrs     map[string]any `json:"attrs,omitempty"`
+	Dims      [2]float32
+	hidden    []int
+}
+
+type cloneEmbedded struct {
+	cloneLine
+	Extra string
+}
+
+// checkClone checks that the clone of v is written as v is, within the
+// bound, and that changing v afterwards does not change the clone.
+func checkClone(t *testing.T, o Options, v any, change func()) {
+	t.Helper()
+	want, err := o.Stringify(v)
+	if err != nil {
+		t.Fatalf("Stringify(%#v): %v", v, err)
+	}
+	c, n, ok := o.Clone(v)
+	if !ok {
+		t.Fatalf("Clone(%#v) refused", v)
+	}
+	got, err := o.Stringify(c)
+	if err != nil || got != want {
+		t.Fatalf("Stringify of the clone of %#v\n got %s (%v)\nwant %s", v, got, err, want)
+	}
+	if len(want) > n {
+		t.Fatalf("%s: %d bytes, over the bound %d", want, len(want), n)
+	}
+	if change != nil {
+		change()
+		if again, _ := o.Stringify(c); again != want {
+			t.Fatalf("the clone changed with the original:\n got %s\nwant %s", again, want)
+		}
+	}
+}
+
+func TestClone(t *testing.T) {
+	o := Options{}
+	cart := []cloneLine{{ProductID: "sku-1", Quantity: 2, Tags: []string{"a", "<b>"}, Attrs: map[string]any{"x": []any{1, "y"}}, hidden: []int{1}},
+		{ProductID: "sku-1", Quantity: 1, Dims: [2]float32{1.5, float32(math.Inf(1))}}}
+	checkClone(t, o, cart, func() {
+		cart[0].ProductID = "changed"
+		cart[0].Tags[0] = "changed"
+		cart[0].Attrs["x"].([]any)[0] = 99
+		cart[1].Quantity = 7
+	})
+	m := map[string][]int{"b": {1, 2}, "a": nil, "c": {}}
+	checkClone(t, o, m, func() { m["b"][0] = 5; m["d"] = []int{1} })
+	arr := [3]map[string]string{{"k": "v"}, nil, {"\u2028": "\x00"}}
+	checkClone(t, o, arr, func() { arr[0]["k"] = "w" })
+	for _, v := range []any{nil, "", "s", 1, -1<<53 + 1, uint64(1<<53 - 1), 2.5, math.NaN(), math.Copysign(0, -1), true,
+		[]any{nil, "x", 1.0, []any{}}, map[string]any{}, []string(nil), struct{ A, B int }{1, 2}, []cloneLine{}} {
+		checkClone(t, o, v, nil)
+	}
+
+	type money struct{ Cents int }
+	shared := map[string]int{"a": 1}
+	refused := []any{
+		&cloneLine{}, []byte("x"), time.Now(), url.URL{}, NewObject(), []any{NewArray()}, 1 << 53, uint64(1 << 53),
+		map[int]string{1: "a"}, map[string]int{"__proto__": 1}, cloneEmbedded{}, Undefined{}, struct{ F func() }{},
+		[]map[string]int{shared, shared}, "\xff", make(chan int), []money{{1}},
+	}
+	typed := Options{Reducers: []Reducer{{Tag: "Money", Reduce: func(v any) (any, bool) {
+		m, ok := v.(money)
+		return m.Cents, ok
+	}, Types: []reflect.Type{reflect.TypeFor[money]()}}}}
+	for i, v := range refused {
+		if _, _, ok := typed.Clone(v); ok {
+			t.Errorf("Clone of value %d (%T) accepted", i, v)
+		}
+	}
+	untyped := Options{Reducers: []Reducer{{Tag: "X", Reduce: func(any) (any, bool) { return nil, false }}}}
+	if _, _, ok := untyped.Clone("s"); ok {
+		t.Error("Clone accepted a value with a reducer of undeclared types")
+	}
+	deep := []any{}
+	for range 20 {
+		deep = []any{deep}
+	}
+	if _, _, ok := (Options{MaxDepth: 10}).Clone(deep); ok {
+		t.Error("Clone accepted a value nested beyond the depth limit")
+	}
+}
+
+// TestCloneRandom checks Clone against Stringify on random plain values.
+func TestCloneRandom(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	strs := []string{"", "a", "sku-1", "<", "\"\\", "\u2028é😀", "\n\t\x01", strings.Repeat("x", 40)}
+	var gen func(depth int) any
+	gen = func(depth int) any {
+		k := r.IntN(9)
+		if depth > 4 {
+			k %= 4
+		}
+		switch k {
+		case 0:
+			return strs[r.IntN(len(strs))]
+		case 1:
+			return r.IntN(2000) - 1000
+		case 2:
+			return []float64{r.Float64() * 1e20, -0.5, 1e-7, math.Inf(-1)}[r.IntN(4)]
+		case 3:
+			return r.IntN(2) == 0
+		case 4:
+			n := r.IntN(5)
+			s := make([]any, n)
+			for i := range s {
+				s[i] = gen(depth + 1)
+			}
+			return s
+		case 5:
+			m := map[string]any{}
+			for range r.IntN(5) {
+				m[strs[r.IntN(len(strs))]] = gen(depth + 1)
+			}
+			return m
+		case 6:
+			l := make([]cloneLine, r.IntN(4))
+			for i := range l {
+				l[i] = cloneLine{ProductID: strs[r.IntN(len(strs))], Quantity: r.IntN(100), Tags: []string{strs[r.IntN(len(strs))]}}
+			}
+			return l
+		case 7:
+			return map[string]int{strs[r.IntN(len(strs))]: r.IntN(9)}
+		default:
+			return [2]string{strs[r.IntN(len(strs))], strs[r.IntN(len(strs))]}
+		}
+	}
+	for range 3000 {
+		checkClone(t, Options{}, gen(0), nil)
+	}
+}
