@@ -39,6 +39,12 @@ type cloner struct {
 	maxDepth int
 	size     int
 	maps     []uintptr // maps seen: Stringify writes a map reached twice once
+	// one-entry cache of the struct type last seen: the elements of a
+	// slice of structs all have the same type
+	lastType   reflect.Type
+	lastFields []fieldInfo
+	lastPlain  bool
+	lastFlat   []bool // by field: copying the field copies all of it
 }
 
 // refCost is the most a reference to a slot costs its parent: an index and a comma.
@@ -200,8 +206,16 @@ func (c *cloner) cloneElems(rv, out reflect.Value, depth int) bool {
 
 func (c *cloner) cloneStruct(rv reflect.Value, depth int, want bool) (reflect.Value, bool) {
 	t := rv.Type()
-	fields, plain := plainStruct(t)
-	if !plain {
+	if t != c.lastType {
+		c.lastType = t
+		c.lastFields, c.lastPlain = plainStruct(t)
+		c.lastFlat = make([]bool, len(c.lastFields))
+		for i, f := range c.lastFields {
+			c.lastFlat[i] = isFlat(t.FieldByIndex(f.index).Type)
+		}
+	}
+	fields, flat := c.lastFields, c.lastFlat
+	if !c.lastPlain {
 		return reflect.Value{}, false
 	}
 	var out reflect.Value
@@ -210,12 +224,12 @@ func (c *cloner) cloneStruct(rv reflect.Value, depth int, want bool) (reflect.Va
 		out.Set(rv) // the fields Stringify does not write are copied as they are
 	}
 	c.size += 3
-	for _, f := range fields {
+	for i, f := range fields {
 		if len(f.index) != 1 {
 			return reflect.Value{}, false // promoted from an embedded struct
 		}
 		fv := rv.Field(f.index[0])
-		deep := want && !isFlat(fv.Type())
+		deep := want && !flat[i]
 		cv, ok := c.clone(fv, depth+1, deep)
 		if !ok {
 			return reflect.Value{}, false
