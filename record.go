@@ -204,6 +204,8 @@ func decodeRecord(text string) (*record, error) {
 		v, _ := doc.Root().Value()
 		return nil, fmt.Errorf("%w: the session data was an invalid type (%s, not a Map)", ErrCorruptRecord, typeName(v))
 	}
+	// A key given twice keeps its first place and its last value, as in a
+	// JavaScript Map: the entries are gathered first, then read.
 	r.entries = make([]entry, 0, n)
 	doc.Root().MapEntries(func(kn, vn devalue.Node) bool {
 		k, ok := kn.String()
@@ -212,50 +214,67 @@ func decodeRecord(text string) (*record, error) {
 			err = fmt.Errorf("%w: a key of the session Map is a %s, not a string", ErrCorruptRecord, typeName(kv))
 			return false
 		}
-		e := entry{key: k, stored: vn, keep: true}
-		var data, exp devalue.Node
-		var hasData, hasExp bool
-		if vn.Members(func(name string, m devalue.Node) bool {
-			switch name {
-			case "data":
-				data, hasData = m, true
-			case "expires":
-				exp, hasExp = m, true
-			}
-			return true
-		}) {
-			if hasData {
-				e.val.node = data
-			}
-			if hasExp {
-				e.expires, e.hasExp = exp.Float()
-			}
-		} else {
-			// not an object in the text: a null-prototype object will do
-			v, _ := vn.Value()
-			obj, ok := v.(*devalue.Object)
-			if !ok {
-				err = fmt.Errorf("%w: the entry %q is a %s, not an object", ErrCorruptRecord, k, typeName(v))
-				return false
-			}
-			e.val.data, _ = obj.Get("data")
-			e.val.form = inModel
-			if x, ok := obj.Get("expires"); ok {
-				e.expires, e.hasExp = x.(float64)
-			}
-		}
-		if k == MetaKey {
-			d, _ := e.val.modelValue()
-			r.meta = decodeMeta(d)
-			return true
-		}
-		r.set(e)
+		r.set(entry{key: k, stored: vn, keep: true})
 		return true
 	})
 	if err != nil {
 		return nil, err
 	}
+	kept := r.entries[:0]
+	for _, e := range r.entries {
+		if err := e.read(); err != nil {
+			return nil, err
+		}
+		if e.key == MetaKey {
+			d, _ := e.val.modelValue()
+			r.meta = decodeMeta(d)
+			continue
+		}
+		kept = append(kept, e)
+	}
+	r.entries = kept
+	if r.index != nil {
+		r.reindex()
+	}
 	return r, nil
+}
+
+// read fills e's value and expiry from its stored entry object.
+func (e *entry) read() error {
+	var data, exp devalue.Node
+	var hasData, hasExp bool
+	if e.stored.Members(func(name string, m devalue.Node) bool {
+		switch name {
+		case "data":
+			data, hasData = m, true
+		case "expires":
+			exp, hasExp = m, true
+		}
+		return true
+	}) {
+		if hasData {
+			e.val.node = data
+		}
+		if hasExp {
+			e.expires, e.hasExp = exp.Float()
+		}
+		return nil
+	}
+	// not an object in the text: a null-prototype object will do
+	v, _ := e.stored.Value()
+	obj, ok := v.(*devalue.Object)
+	if !ok {
+		return fmt.Errorf("%w: the entry %q is a %s, not an object", ErrCorruptRecord, e.key, typeName(v))
+	}
+	d, ok := obj.Get("data")
+	if !ok {
+		d = devalue.Undefined{} // as entry.data reads in JavaScript
+	}
+	e.val.data, e.val.form = d, inModel
+	if x, ok := obj.Get("expires"); ok {
+		e.expires, e.hasExp = x.(float64)
+	}
+	return nil
 }
 
 // entryKeys are the members of an entry object, as Astro writes them.

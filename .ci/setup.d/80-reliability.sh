@@ -1,7 +1,7 @@
 # Bounded fuzzing of the parsers that read what clients and stores send: the
-# devalue parser, the session cookie (the header parser and the middleware
-# behind it), the storage key rules and the fs driver's mapping of keys to
-# files. Each target runs for a fixed time from its seed corpus; a failure
+# devalue parser (whole and lazy), the stored record reader, the session
+# cookie (the header parser and the middleware behind it), the storage key
+# rules and the fs driver's mapping of keys to files. Each target runs for a fixed time from its seed corpus; a failure
 # stops CI with the failing input saved under the package's testdata/fuzz.
 # The reliability tests also start their own redis-server and PostgreSQL
 # cluster (initdb, pg_ctl), which must be installed.
@@ -18,7 +18,9 @@ reliability_fuzz() { # package target seconds
   echo "fuzz $pkg $target for ${secs}s"
   go test -run '^$' -fuzz "^${target}\$" -fuzztime "${secs}s" "$pkg"
 }
-reliability_fuzz ./devalue FuzzParse 25
+reliability_fuzz ./devalue FuzzParse 20
+reliability_fuzz ./devalue FuzzDoc 15
+reliability_fuzz . FuzzDecodeRecord 15
 reliability_fuzz . FuzzCookieValue 15
 reliability_fuzz ./reliability FuzzSessionCookieHeader 15
 reliability_fuzz ./storage FuzzKeys 15
