@@ -1,8 +1,9 @@
 # Bounded fuzzing of the parsers that read what clients and stores send: the
 # devalue parser (whole and lazy), the stored record reader, the session
 # cookie (the header parser and the middleware behind it), the storage key
-# rules and the fs driver's mapping of keys to files. Each target runs for a fixed time from its seed corpus; a failure
-# stops CI with the failing input saved under the package's testdata/fuzz.
+# rules and the fs driver's mapping of keys to files. Each target runs for a
+# fixed time from its seed corpus; a failure stops CI with the failing input
+# saved under the package's testdata/fuzz.
 # The reliability tests also start their own redis-server and PostgreSQL
 # cluster (initdb, pg_ctl), which must be installed.
 command -v redis-server >/dev/null || { echo "reliability: redis-server is not installed" >&2; exit 1; }
