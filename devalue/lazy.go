@@ -26,6 +26,7 @@ type Doc struct {
 	// rootTagged: the root is a tagged value (such as a Map), read through
 	// MapEntries, built by the model, never copied from its tokens
 	rootTagged bool
+	origin     *Doc // the Doc this one was forked from (itself when parsed)
 }
 
 // Node is one value of a Doc. Its zero value stands for undefined.
@@ -62,7 +63,9 @@ func (o Options) ParseDoc(text string) (*Doc, error) {
 	switch root.kind {
 	case tNumber:
 		if _, ok := sentinel(root.num()); ok {
-			return &Doc{d: decoder{text: text, toks: d.toks}, plain: true}, nil
+			sd := &Doc{d: decoder{text: text, toks: d.toks}, plain: true}
+			sd.origin = sd
+			return sd, nil
 		}
 		return nil, errInvalidInput
 	case tArray:
@@ -77,6 +80,7 @@ func (o Options) ParseDoc(text string) (*Doc, error) {
 		d.slots = append(d.slots, int32(t))
 	}
 	doc.plain = doc.check()
+	doc.origin = doc
 	if !doc.plain {
 		// The model decides what is valid and gives Parse's error.
 		d.ensureMemo()
@@ -86,6 +90,30 @@ func (o Options) ParseDoc(text string) (*Doc, error) {
 	}
 	return doc, nil
 }
+
+// Fork returns a Doc of the same text that shares doc's tokens but none of
+// the values built from them, for use beside doc in another goroutine: the
+// tokens are never changed once parsed, the built values belong to one Doc.
+func (doc *Doc) Fork() *Doc {
+	d := &doc.d
+	return &Doc{
+		d: decoder{text: d.text, toks: d.toks, slots: d.slots, revivers: d.revivers,
+			keepUnknown: d.keepUnknown, lazy: true, maxDepth: d.maxDepth},
+		plain: doc.plain, rootTagged: doc.rootTagged, origin: doc.origin,
+	}
+}
+
+// In returns the Node of fork that stands where n stands in its own Doc;
+// fork must be a Fork of n's Doc or share its origin. ok is false otherwise.
+func (n Node) In(fork *Doc) (Node, bool) {
+	if n.doc == nil || fork == nil || n.doc.origin != fork.origin {
+		return Node{}, false
+	}
+	return Node{doc: fork, ref: n.ref}, true
+}
+
+// Doc returns the Doc of n (nil for the zero Node).
+func (n Node) Doc() *Doc { return n.doc }
 
 // Root returns the root value of the Doc.
 func (doc *Doc) Root() Node {

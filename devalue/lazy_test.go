@@ -4,6 +4,7 @@ import (
 	"os"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -229,4 +230,53 @@ func sameText(a, b any) bool {
 	sa, errA := Stringify(reflect.ValueOf(a).Elem().Interface())
 	sb, errB := Stringify(reflect.ValueOf(b).Elem().Interface())
 	return errA == nil && errB == nil && sa == sb
+}
+
+// TestFork checks that a Fork reads like its Doc, builds its own values, and
+// can be used beside it from other goroutines.
+func TestFork(t *testing.T) {
+	doc, err := ParseDoc(`[["Map",1,2],"cart",{"data":3,"expires":-1},[4,5],{"id":6},{"id":7},"a","b"]`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var data Node
+	doc.Root().MapEntries(func(_, v Node) bool { data, _ = v.Member("data"); return true })
+	v1, _ := data.Value()
+	v1.(*Array).At(0).(*Object).Set("id", "changed")
+	want := `[[1,3],{"id":2},"a",{"id":4},"b"]`
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			f := doc.Fork()
+			n, ok := data.In(f)
+			if !ok {
+				t.Error("In refused a Fork")
+				return
+			}
+			if got, _ := Stringify(n); got != want {
+				t.Errorf("fork wrote %s, want %s", got, want)
+			}
+			v2, _ := n.Value()
+			if v2 == v1 {
+				t.Error("a Fork shares built values")
+			}
+			var out []struct{ ID string }
+			if err := n.Decode(&out); err != nil || out[0].ID != "a" {
+				t.Errorf("Decode in a fork: %v %v", out, err)
+			}
+		}()
+	}
+	wg.Wait()
+	if got, _ := Stringify(data); got != `[[1,3],{"id":2},"changed",{"id":4},"b"]` {
+		t.Fatalf("the original lost its built value: %s", got)
+	}
+	other, _ := ParseDoc(`["x"]`)
+	if _, ok := data.In(other); ok {
+		t.Fatal("In accepted a Doc of another text")
+	}
+	if _, ok := data.In(doc.Fork().Fork()); !ok {
+		t.Fatal("In refused a Fork of a Fork")
+	}
 }
