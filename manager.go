@@ -65,6 +65,13 @@ type Config struct {
 	// MaxRecordSize limits the size in bytes of a stored session record; a Set
 	// that would exceed it fails with ErrTooLarge. Default 1 MiB; negative disables the limit.
 	MaxRecordSize int
+	// RecordCache is how many parsed session records the Manager keeps in
+	// memory, by session ID, with their text: a request that reads the very
+	// record its session's previous request wrote or read takes it without
+	// parsing it again. The text read from the store decides, so a record
+	// written elsewhere is never missed. Default DefaultRecordCache; negative
+	// turns the cache off.
+	RecordCache int
 	// WriteTimeout bounds the write of a session at the end of a request, which
 	// does not stop when the client goes away. Default 10 seconds.
 	WriteTimeout time.Duration
@@ -92,6 +99,7 @@ type Manager struct {
 	onError      func(w http.ResponseWriter, r *http.Request, err error)
 	driverName   string
 	clock        func() time.Time // for tests; nil means time.Now
+	cache        *recordCache     // nil when off
 }
 
 // New checks the configuration and opens the storage driver.
@@ -112,6 +120,12 @@ func New(cfg Config) (*Manager, error) {
 	}
 	if m.ttl < 0 || m.idle < 0 || m.absolute < 0 {
 		return nil, configError("TTL, IdleTimeout and AbsoluteTimeout must not be negative")
+	}
+	switch {
+	case cfg.RecordCache == 0:
+		m.cache = newRecordCache(DefaultRecordCache)
+	case cfg.RecordCache > 0:
+		m.cache = newRecordCache(cfg.RecordCache)
 	}
 	if m.maxRecord == 0 {
 		m.maxRecord = 1 << 20

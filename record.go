@@ -73,8 +73,11 @@ func (v *value) modelValue() (any, error) {
 
 // decode stores v in the Go value out points to.
 func (v *value) decode(out any) error {
-	if v.form == inText {
+	switch {
+	case v.form == inText:
 		return v.node.Decode(out)
+	case v.form == goCopy && devalue.CopyInto(v.data, out):
+		return nil // a copy, exactly what reading the value's text back gives
 	}
 	return devalue.Decode(v.data, out)
 }

@@ -53,6 +53,8 @@ type sessionState struct {
 
 	nowAt float64 // see now
 
+	parsed bool // data was parsed from the stored text this request (not taken from the cache)
+
 	recordBytes int // size of the record as last read, written or measured
 	addedBytes  int // upper bound of what this request's values added since
 
@@ -183,7 +185,15 @@ func (s *Session) ensureLoaded(ctx context.Context) error {
 		s.replaceID(false)
 		return nil
 	}
-	rec, err := decodeRecord(text)
+	var rec *record
+	var err error
+	if s.m.cache != nil {
+		rec = s.m.cache.get(s.id, text)
+	}
+	if rec == nil {
+		rec, err = decodeRecord(text)
+		s.parsed = err == nil
+	}
 	now := s.now()
 	switch {
 	case err != nil && s.m.strict:
@@ -692,6 +702,10 @@ func (s *Session) Save() error {
 func (s *Session) flush() error {
 	var err error
 	s.nowAt = 0
+	if s.parsed && !s.dirty && s.storedOK {
+		// read and not changed: the next request can take the record as parsed
+		s.cachePut()
+	}
 	if s.needsPersist() {
 		ctx := newSaveContext(s.ctx, s.m.writeTimeout)
 		err = s.persist(ctx)
@@ -739,6 +753,14 @@ func (s *Session) writeCookie(h http.Header) {
 	s.cookieSent = true
 }
 
+// cachePut caches the session's data as the record whose text is stored.
+func (s *Session) cachePut() {
+	s.parsed = false
+	if s.m.cache != nil && s.data != nil && s.id != "" {
+		s.m.cache.put(s.id, s.stored, s.data)
+	}
+}
+
 // needsPersist reports whether saving the session has anything to write or remove.
 func (s *Session) needsPersist() bool {
 	return (s.dirty && s.id != "" && s.data != nil) || len(s.toDestroy) > 0 || s.indexAdd || len(s.indexRemove) > 0
@@ -757,6 +779,9 @@ func (s *Session) persist(ctx context.Context) error {
 	for _, id := range s.toDestroy {
 		if id == s.id {
 			continue
+		}
+		if s.m.cache != nil {
+			s.m.cache.drop(id)
 		}
 		if err := s.m.store.Delete(ctx, id); err != nil {
 			errs = append(errs, s.m.storageError("removing a session", err))
@@ -803,6 +828,7 @@ func (s *Session) write(ctx context.Context) error {
 				return s.m.storageError("saving the session", err)
 			}
 			s.stored, s.storedOK = text, true
+			s.cachePut()
 			break
 		}
 		ok, err := s.m.swapper.CompareAndSwap(ctx, s.id, s.stored, s.storedOK, text, ttl)
@@ -811,6 +837,7 @@ func (s *Session) write(ctx context.Context) error {
 		}
 		if ok {
 			s.stored, s.storedOK = text, true
+			s.cachePut()
 			break
 		}
 		if attempt >= maxWriteAttempts {

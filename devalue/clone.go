@@ -2,6 +2,7 @@ package devalue
 
 import (
 	"reflect"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -261,4 +262,114 @@ func isFlat(t reflect.Type) bool {
 		return true
 	}
 	return false
+}
+
+// CopyInto stores in the value out points to what Decode would store there
+// for the text Stringify writes for v, by copying v, when v has exactly the
+// type out points to and that type reads back from devalue as it was written:
+// strings, booleans, numbers, and structs (every field exported, written under
+// its name, without omitempty or omitzero), slices, arrays and string-keyed maps
+// of those. A nil slice or map becomes an empty one, as reading `[]` or `{}`
+// gives. v must be a value Clone accepted (valid UTF-8, integers JavaScript
+// holds). It reports false, leaving out unchanged, for any other type.
+func CopyInto(v, out any) bool {
+	rv := reflect.ValueOf(out)
+	if v == nil || rv.Kind() != reflect.Pointer || rv.IsNil() {
+		return false
+	}
+	src := reflect.ValueOf(v)
+	dst := rv.Elem()
+	if src.Type() != dst.Type() || !readsBackExactly(src.Type()) {
+		return false
+	}
+	dst.Set(copyExact(src))
+	return true
+}
+
+var exactCache sync.Map // reflect.Type -> bool
+
+// readsBackExactly reports whether values of type t read back from their
+// devalue text as they were, nil slices and maps aside.
+func readsBackExactly(t reflect.Type) bool {
+	if b, ok := exactCache.Load(t); ok {
+		return b.(bool)
+	}
+	b := exactType(t, 0)
+	exactCache.Store(t, b)
+	return b
+}
+
+func exactType(t reflect.Type, depth int) bool {
+	if depth > 32 {
+		return false
+	}
+	switch t.Kind() {
+	case reflect.String, reflect.Bool, reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr,
+		reflect.Float32, reflect.Float64:
+		return true
+	case reflect.Slice, reflect.Array:
+		return t.Elem().Kind() != reflect.Uint8 && exactType(t.Elem(), depth+1)
+	case reflect.Map:
+		return t.Key() == reflect.TypeFor[string]() && exactType(t.Elem(), depth+1)
+	case reflect.Struct:
+		fields, plain := plainStruct(t)
+		if !plain || len(fields) != t.NumField() {
+			return false // a field not written (unexported, "-") or promoted
+		}
+		for _, f := range fields {
+			if len(f.index) != 1 || f.omitEmpty || f.omitZero || !exactType(t.Field(f.index[0]).Type, depth+1) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
+// copyExact returns a deep copy of v, whose type readsBackExactly.
+func copyExact(v reflect.Value) reflect.Value {
+	t := v.Type()
+	switch v.Kind() {
+	case reflect.Slice:
+		n := v.Len()
+		out := reflect.MakeSlice(t, n, n)
+		if isFlat(t.Elem()) {
+			reflect.Copy(out, v)
+			return out
+		}
+		for i := 0; i < n; i++ {
+			out.Index(i).Set(copyExact(v.Index(i)))
+		}
+		return out
+	case reflect.Array:
+		out := reflect.New(t).Elem()
+		if isFlat(t.Elem()) {
+			out.Set(v)
+			return out
+		}
+		for i := 0; i < v.Len(); i++ {
+			out.Index(i).Set(copyExact(v.Index(i)))
+		}
+		return out
+	case reflect.Map:
+		out := reflect.MakeMapWithSize(t, v.Len())
+		iter := v.MapRange()
+		for iter.Next() {
+			out.SetMapIndex(iter.Key(), copyExact(iter.Value()))
+		}
+		return out
+	case reflect.Struct:
+		out := reflect.New(t).Elem()
+		out.Set(v)
+		if !isFlat(t) {
+			for i := 0; i < t.NumField(); i++ {
+				if !isFlat(t.Field(i).Type) {
+					out.Field(i).Set(copyExact(v.Field(i)))
+				}
+			}
+		}
+		return out
+	}
+	return v
 }

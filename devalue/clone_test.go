@@ -1,6 +1,7 @@
 package devalue
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"net/url"
@@ -145,5 +146,104 @@ func TestCloneRandom(t *testing.T) {
 	}
 	for range 3000 {
 		checkClone(t, Options{}, gen(0), nil)
+	}
+}
+
+type exactLine struct {
+	ID    string            `json:"id"`
+	Qty   int               `json:"qty"`
+	Price float32           `json:"price"`
+	Tags  []string          `json:"tags"`
+	Attrs map[string]uint16 `json:"attrs"`
+	Grid  [2][]int8
+}
+
+// roundTrip is what a value reads back as from its text.
+func roundTrip[T any](t *testing.T, v T) T {
+	t.Helper()
+	text, err := Stringify(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out T
+	if err := Unmarshal([]byte(text), &out); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func checkCopyInto[T any](t *testing.T, v T) {
+	t.Helper()
+	var got T
+	if !CopyInto(v, &got) {
+		t.Fatalf("CopyInto refused %T", v)
+	}
+	// %#v tells nil from empty, and prints NaN alike (DeepEqual does not)
+	if want := roundTrip(t, v); fmt.Sprintf("%#v", got) != fmt.Sprintf("%#v", want) {
+		t.Fatalf("CopyInto gave %#v, reading the text back %#v", got, want)
+	}
+}
+
+// TestCopyInto checks CopyInto against writing the value and reading it back.
+func TestCopyInto(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	strs := []string{"", "sku-1", "<\u2028>", "é😀", "\"\\\n"}
+	for range 500 {
+		n := r.IntN(4)
+		var lines []exactLine
+		if n > 0 {
+			lines = make([]exactLine, n)
+		}
+		for i := range lines {
+			l := &lines[i]
+			l.ID, l.Qty, l.Price = strs[r.IntN(len(strs))], r.IntN(1e6)-5e5, float32(r.NormFloat64())
+			if r.IntN(2) == 0 {
+				l.Tags = []string{strs[r.IntN(len(strs))]}
+			}
+			if r.IntN(2) == 0 {
+				l.Attrs = map[string]uint16{strs[r.IntN(len(strs))]: uint16(r.IntN(65536))}
+			}
+			if r.IntN(2) == 0 {
+				l.Grid[1] = []int8{int8(r.IntN(256) - 128)}
+			}
+		}
+		checkCopyInto(t, lines)
+		checkCopyInto(t, map[string][]exactLine{"k": lines})
+	}
+	checkCopyInto(t, []float64{math.NaN(), math.Inf(1), math.Copysign(0, -1)})
+	checkCopyInto(t, "s")
+	checkCopyInto(t, [3]bool{true})
+
+	// and the copy is a copy
+	orig := []exactLine{{ID: "a", Tags: []string{"x"}, Attrs: map[string]uint16{"k": 1}}}
+	var cp []exactLine
+	CopyInto(orig, &cp)
+	orig[0].Tags[0], orig[0].Attrs["k"], orig[0].ID = "changed", 2, "changed"
+	if cp[0].Tags[0] != "x" || cp[0].Attrs["k"] != 1 || cp[0].ID != "a" {
+		t.Fatalf("the copy changed with the original: %#v", cp)
+	}
+
+	for i, c := range []struct{ v, out any }{
+		{cloneLine{}, new(cloneLine)},         // unexported field, omitempty
+		{cloneEmbedded{}, new(cloneEmbedded)}, // promoted fields
+		{[]any{1}, new([]any)},                // interfaces read back as the model
+		{struct {
+			A int `json:"-"`
+		}{}, new(struct {
+			A int `json:"-"`
+		})},
+		{struct {
+			A int `json:",omitempty"`
+		}{}, new(struct {
+			A int `json:",omitempty"`
+		})},
+		{[]byte("x"), new([]byte)},
+		{1, new(int64)}, // not the same type
+		{&exactLine{}, new(*exactLine)},
+		{map[int]string{}, new(map[int]string)},
+	} {
+		if CopyInto(c.v, c.out) {
+			t.Errorf("case %d: CopyInto accepted %T", i, c.v)
+		}
 	}
 }
