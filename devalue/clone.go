@@ -18,15 +18,14 @@ import (
 // Clone lets a caller keep a snapshot of a value now and write it later,
 // without writing it twice.
 func (o Options) Clone(v any) (clone any, maxLen int, ok bool) {
-	for _, r := range o.Reducers {
-		if len(r.Types) == 0 {
-			return nil, 0, false
-		}
+	all, kinds := declaredTypes(o.Reducers)
+	if !all {
+		return nil, 0, false
 	}
 	if v == nil {
 		return nil, 6, true
 	}
-	c := cloner{reducers: o.Reducers, maxDepth: o.maxDepth()}
+	c := cloner{reducers: o.Reducers, rkinds: kinds, maxDepth: o.maxDepth()}
 	rv := reflect.ValueOf(v)
 	cv, ok := c.clone(rv, 0, true)
 	if !ok {
@@ -37,6 +36,7 @@ func (o Options) Clone(v any) (clone any, maxLen int, ok bool) {
 
 type cloner struct {
 	reducers []Reducer
+	rkinds   uint64 // see encoder.rkinds
 	maxDepth int
 	size     int
 	maps     []uintptr // maps seen: Stringify writes a map reached twice once
@@ -56,6 +56,9 @@ const refCost = 11
 func stringCost(n int) int { return 6*n + 3 }
 
 func (c *cloner) reducible(t reflect.Type) bool {
+	if c.rkinds&(1<<t.Kind()) == 0 {
+		return false
+	}
 	for i := range c.reducers {
 		for _, rt := range c.reducers[i].Types {
 			if rt == t {

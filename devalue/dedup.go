@@ -57,6 +57,37 @@ func (e *encoder) addStr(s string, i int) {
 	}
 }
 
+// internStr returns the index of string s, reserving a slot for it (whose
+// text the caller then writes) when it was not written yet: one hash for
+// both the lookup and the insertion.
+func (e *encoder) internStr(s string) (idx int, isNew bool) {
+	if !e.strMapped {
+		if i, ok := e.findStr(s); ok {
+			return i, false
+		}
+		idx = e.reserve()
+		e.addStr(s, idx)
+		return idx, true
+	}
+	t := &e.strTab
+	h := maphash.String(t.seed, s)
+	k := h & t.mask
+	for ; t.slots[k] != 0; k = (k + 1) & t.mask {
+		if j := t.slots[k]; e.strList[j-1].s == s {
+			return e.strList[j-1].i, false
+		}
+	}
+	idx = e.reserve()
+	e.strList = append(e.strList, strRef{s, idx})
+	j := len(e.strList) - 1
+	if 2*(j+1) > len(t.slots) {
+		t.build(e.strList)
+	} else {
+		t.slots[k] = int32(j + 1)
+	}
+	return idx, true
+}
+
 // strTable is an open-addressing hash table of positions in the string
 // list: one hash per lookup and none of a map's bookkeeping.
 type strTable struct {

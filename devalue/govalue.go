@@ -211,6 +211,9 @@ func (e *encoder) plan(t reflect.Type) ([]fieldInfo, bool) {
 
 // reducible reports whether a reducer declared type t.
 func (e *encoder) reducible(t reflect.Type) bool {
+	if e.rkinds&(1<<t.Kind()) == 0 {
+		return false
+	}
 	for i := range e.reducers {
 		for _, rt := range e.reducers[i].Types {
 			if rt == t {
@@ -230,11 +233,10 @@ func (e *encoder) flattenRV(rv reflect.Value, depth int) (int, error) {
 	switch rv.Kind() {
 	case reflect.String:
 		x := rv.String()
-		if i, ok := e.findStr(x); ok {
-			return i, nil
+		idx, isNew := e.internStr(x)
+		if !isNew {
+			return idx, nil
 		}
-		idx := e.reserve()
-		e.addStr(x, idx)
 		start := len(e.arena)
 		e.arena = AppendString(e.arena, x)
 		e.spans[idx] = span{start, len(e.arena)}
@@ -305,8 +307,15 @@ func (e *encoder) encodeStruct(idx int, rv reflect.Value, fields []fieldInfo, de
 		idxs = make([]int, 0, len(fields))
 	}
 	var skipped uint64 // fields left out (omitempty), for the first 64
-	for j, f := range fields {
-		fv, ok := fieldByIndex(rv, f.index)
+	for j := range fields {
+		f := &fields[j]
+		var fv reflect.Value
+		ok := true
+		if len(f.index) == 1 {
+			fv = rv.Field(f.index[0])
+		} else {
+			fv, ok = fieldByIndex(rv, f.index)
+		}
 		if !ok || (f.omitEmpty && isEmptyValue(fv)) || (f.omitZero && fv.IsZero()) {
 			if j < 64 {
 				skipped |= 1 << j
@@ -324,7 +333,8 @@ func (e *encoder) encodeStruct(idx int, rv reflect.Value, fields []fieldInfo, de
 	b := e.buf(depth)
 	b = append(b, '{')
 	first := true
-	for j, f := range fields {
+	for j := range fields {
+		f := &fields[j]
 		if j < 64 && skipped&(1<<j) != 0 {
 			continue
 		}
@@ -371,11 +381,10 @@ func (e *encoder) encodeSlice(idx int, rv reflect.Value, depth int) error {
 func (e *encoder) goPrimitive(p, orig any, depth int) (int, error) {
 	switch x := p.(type) {
 	case string:
-		if i, ok := e.findStr(x); ok {
-			return i, nil
+		idx, isNew := e.internStr(x)
+		if !isNew {
+			return idx, nil
 		}
-		idx := e.reserve()
-		e.addStr(x, idx)
 		if len(e.reducers) > 0 {
 			if ok, err := e.reduce(idx, orig, depth); ok || err != nil {
 				return idx, err

@@ -593,11 +593,10 @@ func (e *encoder) copySlot(d *decoder, i, depth int) (int, error) {
 	switch tk.kind {
 	case tString:
 		s := d.str(t)
-		if j, ok := e.findStr(s); ok {
-			return j, nil
+		idx, isNew := e.internStr(s)
+		if !isNew {
+			return idx, nil
 		}
-		idx := e.reserve()
-		e.addStr(s, idx)
 		start := len(e.arena)
 		e.arena = d.appendString(e.arena, t)
 		e.spans[idx] = span{start, len(e.arena)}

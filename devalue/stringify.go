@@ -136,6 +136,7 @@ type encoder struct {
 	lastPlain  bool
 	litIdx     [3]int // null, false, true (index+1; 0 = none yet)
 	direct     bool   // no reducer can match a Go value whose type it did not declare
+	rkinds     uint64 // the kinds (bit 1<<Kind) of the types the reducers declared
 	bufStart   int    // where the slot being built starts in arena
 }
 
@@ -147,13 +148,7 @@ type encoder struct {
 func (o Options) Stringify(v any) (string, error) {
 	e := encoderPool.Get().(*encoder)
 	defer e.release()
-	e.reducers, e.maxDepth = o.Reducers, o.maxDepth()
-	e.direct = true
-	for _, r := range o.Reducers {
-		if len(r.Types) == 0 {
-			e.direct = false
-		}
-	}
+	e.setup(o)
 	root, err := e.flatten(v, 0)
 	if err != nil {
 		return "", err
@@ -162,6 +157,27 @@ func (o Options) Stringify(v any) (string, error) {
 		return strconv.Itoa(root), nil
 	}
 	return e.text(), nil
+}
+
+// setup readies a pooled encoder for a call with options o.
+func (e *encoder) setup(o Options) {
+	e.reducers, e.maxDepth = o.Reducers, o.maxDepth()
+	e.direct, e.rkinds = declaredTypes(o.Reducers)
+}
+
+// declaredTypes reports whether every reducer declared its types, and the
+// kinds of those types.
+func declaredTypes(rs []Reducer) (all bool, kinds uint64) {
+	all = true
+	for _, r := range rs {
+		if len(r.Types) == 0 {
+			all = false
+		}
+		for _, t := range r.Types {
+			kinds |= 1 << t.Kind()
+		}
+	}
+	return all, kinds
 }
 
 // text joins the slots written into the final text.
@@ -237,11 +253,10 @@ func (e *encoder) commit(idx, _ int, b []byte) {
 func (e *encoder) flatten(v any, depth int) (int, error) {
 	switch x := v.(type) {
 	case string:
-		if i, ok := e.findStr(x); ok {
-			return i, nil
+		idx, isNew := e.internStr(x)
+		if !isNew {
+			return idx, nil
 		}
-		idx := e.reserve()
-		e.addStr(x, idx)
 		return e.primitive(idx, v, depth)
 	case float64:
 		return e.number(x, v, depth)

@@ -18,13 +18,7 @@ type Writer struct {
 // NewWriter returns a Writer with the reducers and limits of o.
 func (o Options) NewWriter() *Writer {
 	e := encoderPool.Get().(*encoder)
-	e.reducers, e.maxDepth = o.Reducers, o.maxDepth()
-	e.direct = true
-	for _, r := range o.Reducers {
-		if len(r.Types) == 0 {
-			e.direct = false
-		}
-	}
+	e.setup(o)
 	return &Writer{e: e}
 }
 
@@ -42,11 +36,10 @@ func (w *Writer) Node(n Node) (int, error) { return w.e.copyNode(n, 1) }
 // String writes s, once, and returns its index.
 func (w *Writer) String(s string) int {
 	e := w.e
-	if i, ok := e.findStr(s); ok {
-		return i
+	idx, isNew := e.internStr(s)
+	if !isNew {
+		return idx
 	}
-	idx := e.reserve()
-	e.addStr(s, idx)
 	start := len(e.arena)
 	e.arena = AppendString(e.arena, s)
 	e.spans[idx] = span{start, len(e.arena)}
