@@ -89,7 +89,8 @@ func (r *record) shareable() bool {
 
 // copyEntries returns a copy of r that shares its values.
 func (r *record) copyEntries() *record {
-	cp := &record{entries: append([]entry(nil), r.entries...)}
+	cp := newRecordOf(len(r.entries))
+	cp.entries = append(cp.entries, r.entries...)
 	if r.meta != nil {
 		md := *r.meta
 		cp.meta = &md

@@ -106,6 +106,28 @@ const indexFrom = 8
 
 func newRecord() *record { return &record{} }
 
+// newRecordOf returns an empty record with room for n entries, in one
+// allocation for the small records most sessions have.
+func newRecordOf(n int) *record {
+	switch {
+	case n <= 4:
+		p := new(struct {
+			r record
+			e [4]entry
+		})
+		p.r.entries = p.e[:0]
+		return &p.r
+	case n <= 8:
+		p := new(struct {
+			r record
+			e [8]entry
+		})
+		p.r.entries = p.e[:0]
+		return &p.r
+	}
+	return &record{entries: make([]entry, 0, n)}
+}
+
 func (r *record) len() int { return len(r.entries) }
 
 func (r *record) find(k string) int {
@@ -197,7 +219,6 @@ func decodeRecord(text string) (*record, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrCorruptRecord, err)
 	}
-	r := &record{}
 	n := 0
 	isMap := doc.Root().MapEntries(func(k, v devalue.Node) bool {
 		n++
@@ -209,7 +230,7 @@ func decodeRecord(text string) (*record, error) {
 	}
 	// A key given twice keeps its first place and its last value, as in a
 	// JavaScript Map: the entries are gathered first, then read.
-	r.entries = make([]entry, 0, n)
+	r := newRecordOf(n)
 	doc.Root().MapEntries(func(kn, vn devalue.Node) bool {
 		k, ok := kn.String()
 		if !ok {

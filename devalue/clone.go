@@ -213,10 +213,7 @@ func (c *cloner) cloneStruct(rv reflect.Value, depth int, want bool) (reflect.Va
 	if t != c.lastType {
 		c.lastType = t
 		c.lastFields, c.lastPlain = plainStruct(t)
-		c.lastFlat = make([]bool, len(c.lastFields))
-		for i, f := range c.lastFields {
-			c.lastFlat[i] = isFlat(t.FieldByIndex(f.index).Type)
-		}
+		c.lastFlat = fieldsFlat(t, c.lastFields)
 	}
 	fields, flat := c.lastFields, c.lastFlat
 	if !c.lastPlain {
@@ -375,4 +372,19 @@ func copyExact(v reflect.Value) reflect.Value {
 		return out
 	}
 	return v
+}
+
+var flatCache sync.Map // reflect.Type -> []bool
+
+// fieldsFlat reports, field by field, whether copying the field copies all of it.
+func fieldsFlat(t reflect.Type, fields []fieldInfo) []bool {
+	if f, ok := flatCache.Load(t); ok {
+		return f.([]bool)
+	}
+	flat := make([]bool, len(fields))
+	for i, f := range fields {
+		flat[i] = isFlat(t.FieldByIndex(f.index).Type)
+	}
+	flatCache.Store(t, flat)
+	return flat
 }

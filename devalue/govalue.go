@@ -352,7 +352,7 @@ func (e *encoder) encodeStruct(idx int, rv reflect.Value, fields []fieldInfo, de
 // encodeSlice writes slot idx for a slice or array (not of bytes).
 func (e *encoder) encodeSlice(idx int, rv reflect.Value, depth int) error {
 	n := rv.Len()
-	var small [16]int
+	var small [32]int
 	idxs := small[:0]
 	if n > len(small) {
 		idxs = make([]int, 0, n)

@@ -137,6 +137,7 @@ type encoder struct {
 	litIdx     [3]int // null, false, true (index+1; 0 = none yet)
 	direct     bool   // no reducer can match a Go value whose type it did not declare
 	rkinds     uint64 // the kinds (bit 1<<Kind) of the types the reducers declared
+	writer     Writer // the Writer handed out by NewWriter, kept here to spare an allocation
 	bufStart   int    // where the slot being built starts in arena
 }
 
@@ -386,7 +387,8 @@ func (e *encoder) number(f float64, orig any, depth int) (int, error) {
 	}
 	idx := e.reserve()
 	e.addNum(bits, idx)
-	if len(e.reducers) > 0 {
+	// a plain float64 goes to the reducers only if one may take it
+	if len(e.reducers) > 0 && (orig != nil || !e.direct || e.rkinds&(1<<reflect.Float64) != 0) {
 		if orig == nil {
 			orig = f
 		}

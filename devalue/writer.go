@@ -10,7 +10,7 @@ import "strconv"
 // order: a container's index (Reserve) before those of its children.
 //
 // String and Number apply no reducers. A Writer must be finished with Text or
-// Release; it is not safe for concurrent use.
+// Release, and not used after; it is not safe for concurrent use.
 type Writer struct {
 	e *encoder
 }
@@ -19,7 +19,8 @@ type Writer struct {
 func (o Options) NewWriter() *Writer {
 	e := encoderPool.Get().(*encoder)
 	e.setup(o)
-	return &Writer{e: e}
+	e.writer = Writer{e: e}
+	return &e.writer
 }
 
 // Reserve takes the next index, for a container whose slot is set later
@@ -102,8 +103,8 @@ func (w *Writer) Text() (string, error) {
 
 // Release returns the Writer's buffers without making a text.
 func (w *Writer) Release() {
-	if w.e != nil {
-		w.e.release()
-		w.e = nil
+	if e := w.e; e != nil {
+		w.e = nil // before the encoder (which holds w) goes back to the pool
+		e.release()
 	}
 }
