@@ -137,7 +137,6 @@ type encoder struct {
 	litIdx     [3]int // null, false, true (index+1; 0 = none yet)
 	direct     bool   // no reducer can match a Go value whose type it did not declare
 	rkinds     uint64 // the kinds (bit 1<<Kind) of the types the reducers declared
-	writer     Writer // the Writer handed out by NewWriter, kept here to spare an allocation
 	bufStart   int    // where the slot being built starts in arena
 }
 

@@ -10,17 +10,17 @@ import "strconv"
 // order: a container's index (Reserve) before those of its children.
 //
 // String and Number apply no reducers. A Writer must be finished with Text or
-// Release, and not used after; it is not safe for concurrent use.
+// Release (Release after Text does nothing); it is not safe for concurrent use.
 type Writer struct {
 	e *encoder
 }
 
-// NewWriter returns a Writer with the reducers and limits of o.
-func (o Options) NewWriter() *Writer {
+// NewWriter returns a Writer with the reducers and limits of o. Keep it in a
+// variable and call its methods there; do not copy it.
+func (o Options) NewWriter() Writer {
 	e := encoderPool.Get().(*encoder)
 	e.setup(o)
-	e.writer = Writer{e: e}
-	return &e.writer
+	return Writer{e: e}
 }
 
 // Reserve takes the next index, for a container whose slot is set later
@@ -104,7 +104,7 @@ func (w *Writer) Text() (string, error) {
 // Release returns the Writer's buffers without making a text.
 func (w *Writer) Release() {
 	if e := w.e; e != nil {
-		w.e = nil // before the encoder (which holds w) goes back to the pool
+		w.e = nil
 		e.release()
 	}
 }

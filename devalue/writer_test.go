@@ -79,6 +79,12 @@ func TestWriterMatchesStringify(t *testing.T) {
 	if got != want {
 		t.Fatalf("got  %s\nwant %s", got, want)
 	}
+	w.Release() // after Text: nothing, and nothing taken from another Writer
+	w2 := Options{}.NewWriter()
+	w2.String("y")
+	if text, err := w2.Text(); err != nil || text != `["y"]` {
+		t.Fatalf("a Writer after Release of a finished one wrote %s (%v)", text, err)
+	}
 
 	w = Options{}.NewWriter()
 	w.Reserve()
