@@ -77,32 +77,11 @@ func (c *cloner) clone(rv reflect.Value, depth int, want bool) (reflect.Value, b
 	if depth >= c.maxDepth || (len(c.reducers) > 0 && c.reducible(t)) {
 		return reflect.Value{}, false
 	}
+	if handled, ok := c.scalar(rv); handled {
+		// invalid UTF-8 is written as U+FFFD, and integers beyond 2^53 not at all
+		return rv, ok
+	}
 	switch rv.Kind() {
-	case reflect.String:
-		s := rv.String()
-		if !utf8.ValidString(s) {
-			return reflect.Value{}, false // written as U+FFFD: longer than 6 per byte
-		}
-		c.size += stringCost(len(s))
-		return rv, true
-	case reflect.Bool:
-		c.size += 6
-		return rv, true
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		if i := rv.Int(); i <= -1<<53 || i >= 1<<53 {
-			return reflect.Value{}, false
-		}
-		c.size += 25
-		return rv, true
-	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
-		if rv.Uint() >= 1<<53 {
-			return reflect.Value{}, false
-		}
-		c.size += 25
-		return rv, true
-	case reflect.Float32, reflect.Float64:
-		c.size += 25
-		return rv, true
 	case reflect.Interface:
 		if rv.IsNil() {
 			c.size += 5
@@ -186,6 +165,31 @@ func (c *cloner) clone(rv reflect.Value, depth int, want bool) (reflect.Value, b
 	return reflect.Value{}, false
 }
 
+// scalar checks and measures a value of a scalar kind, as clone does; handled
+// is false for other kinds.
+func (c *cloner) scalar(rv reflect.Value) (handled, ok bool) {
+	switch rv.Kind() {
+	case reflect.String:
+		s := rv.String()
+		c.size += stringCost(len(s))
+		return true, utf8.ValidString(s)
+	case reflect.Bool:
+		c.size += 6
+		return true, true
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		i := rv.Int()
+		c.size += 25
+		return true, i > -1<<53 && i < 1<<53
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		c.size += 25
+		return true, rv.Uint() < 1<<53
+	case reflect.Float32, reflect.Float64:
+		c.size += 25
+		return true, true
+	}
+	return false, false
+}
+
 // cloneElems copies the elements of the slice or array rv into out (when
 // out is valid).
 func (c *cloner) cloneElems(rv, out reflect.Value, depth int) bool {
@@ -225,11 +229,21 @@ func (c *cloner) cloneStruct(rv reflect.Value, depth int, want bool) (reflect.Va
 		out.Set(rv) // the fields Stringify does not write are copied as they are
 	}
 	c.size += 3
-	for i, f := range fields {
+	for i := range fields {
+		f := &fields[i]
 		if len(f.index) != 1 {
 			return reflect.Value{}, false // promoted from an embedded struct
 		}
 		fv := rv.Field(f.index[0])
+		if flat[i] && c.rkinds&(1<<fv.Kind()) == 0 && depth+1 < c.maxDepth {
+			if handled, ok := c.scalar(fv); handled {
+				if !ok {
+					return reflect.Value{}, false
+				}
+				c.size += len(f.member) + refCost
+				continue
+			}
+		}
 		deep := want && !flat[i]
 		cv, ok := c.clone(fv, depth+1, deep)
 		if !ok {

@@ -357,8 +357,22 @@ func (e *encoder) encodeSlice(idx int, rv reflect.Value, depth int) error {
 	if n > len(small) {
 		idxs = make([]int, 0, n)
 	}
+	// elements that are plain structs are written without looking at each
+	// element's type again (what flattenRV would find for every one)
+	var fields []fieldInfo
+	structs := false
+	if et := rv.Type().Elem(); et.Kind() == reflect.Struct && depth+1 < e.maxDepth && !(len(e.reducers) > 0 && e.reducible(et)) {
+		fields, structs = e.plan(et)
+	}
 	for i := 0; i < n; i++ {
-		ci, err := e.flattenRV(rv.Index(i), depth+1)
+		var ci int
+		var err error
+		if structs {
+			ci = e.reserve()
+			err = e.encodeStruct(ci, rv.Index(i), fields, depth+1)
+		} else {
+			ci, err = e.flattenRV(rv.Index(i), depth+1)
+		}
 		if err != nil {
 			return withPath(err, "["+strconv.Itoa(i)+"]")
 		}
