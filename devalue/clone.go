@@ -200,8 +200,17 @@ func (c *cloner) cloneElems(rv, out reflect.Value, depth int) bool {
 	if out.IsValid() && flat {
 		reflect.Copy(out, rv)
 	}
+	// elements that are structs are checked as a type once, not one by one
+	et := rv.Type().Elem()
+	structs := et.Kind() == reflect.Struct && depth+1 < c.maxDepth && !(len(c.reducers) > 0 && c.reducible(et))
 	for i := 0; i < n; i++ {
-		ev, ok := c.clone(rv.Index(i), depth+1, want)
+		var ev reflect.Value
+		var ok bool
+		if structs {
+			ev, ok = c.cloneStruct(rv.Index(i), depth+1, want)
+		} else {
+			ev, ok = c.clone(rv.Index(i), depth+1, want)
+		}
 		if !ok {
 			return false
 		}
@@ -257,9 +266,24 @@ func (c *cloner) cloneStruct(rv reflect.Value, depth int, want bool) (reflect.Va
 	return out, true
 }
 
+var flatTypes sync.Map // reflect.Type (a struct or array) -> bool
+
 // isFlat reports whether values of type t hold no references, so that
 // copying one copies all of it.
 func isFlat(t reflect.Type) bool {
+	switch t.Kind() {
+	case reflect.Struct, reflect.Array:
+		if f, ok := flatTypes.Load(t); ok {
+			return f.(bool)
+		}
+		f := flatType(t)
+		flatTypes.Store(t, f)
+		return f
+	}
+	return flatType(t)
+}
+
+func flatType(t reflect.Type) bool {
 	switch t.Kind() {
 	case reflect.String, reflect.Bool, reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
 		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr,
