@@ -265,7 +265,8 @@ func (s *Session) mergeStored(rec *record) {
 	}
 }
 
-func (s *Session) lookup(key string) (any, bool, error) {
+// lookup returns the value under key, built into the model when build is set.
+func (s *Session) lookup(key string, build bool) (any, bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if err := s.ensureLoaded(s.ctx); err != nil {
@@ -277,6 +278,9 @@ func (s *Session) lookup(key string) (any, bool, error) {
 	e, ok := s.data.get(key)
 	if !ok || e.expired(s.now()) {
 		return nil, false, nil
+	}
+	if !build {
+		return nil, true, nil
 	}
 	v, err := e.val.modelValue()
 	if err != nil {
@@ -321,13 +325,13 @@ func (s *Session) ID() string {
 // (string, float64, bool, nil, *devalue.Object, *devalue.Date, ...), or nil when
 // there is none. Use the generic Get or a Key for typed access.
 func (s *Session) Get(key string) (any, error) {
-	v, _, err := s.lookup(key)
+	v, _, err := s.lookup(key, true)
 	return v, err
 }
 
 // Has reports whether key holds a value (which may be null or undefined).
 func (s *Session) Has(key string) (bool, error) {
-	_, ok, err := s.lookup(key)
+	_, ok, err := s.lookup(key, false)
 	return ok, err
 }
 
@@ -531,7 +535,7 @@ func (s *Session) Delete(key string) {
 // Flash returns the value under key and deletes it: a message that is read once,
 // such as a notice shown after a redirect. It returns nil when there is none.
 func (s *Session) Flash(key string) (any, error) {
-	v, ok, err := s.lookup(key)
+	v, ok, err := s.lookup(key, true)
 	if err != nil || !ok {
 		return nil, err
 	}
