@@ -55,19 +55,7 @@ const refCost = 11
 // written as \u00xx, quotes and a comma.
 func stringCost(n int) int { return 6*n + 3 }
 
-func (c *cloner) reducible(t reflect.Type) bool {
-	if c.rkinds&(1<<t.Kind()) == 0 {
-		return false
-	}
-	for i := range c.reducers {
-		for _, rt := range c.reducers[i].Types {
-			if rt == t {
-				return true
-			}
-		}
-	}
-	return false
-}
+func (c *cloner) reducible(t reflect.Type) bool { return declares(c.reducers, c.rkinds, t) }
 
 // clone returns a copy of rv that Stringify writes as it writes rv, adding to
 // c.size the bound of its text. With want false it only checks and measures

@@ -210,12 +210,16 @@ func (e *encoder) plan(t reflect.Type) ([]fieldInfo, bool) {
 }
 
 // reducible reports whether a reducer declared type t.
-func (e *encoder) reducible(t reflect.Type) bool {
-	if e.rkinds&(1<<t.Kind()) == 0 {
+func (e *encoder) reducible(t reflect.Type) bool { return declares(e.reducers, e.rkinds, t) }
+
+// declares reports whether one of the reducers declared type t; kinds are
+// the kinds of all their declared types (see declaredTypes), checked first.
+func declares(rs []Reducer, kinds uint64, t reflect.Type) bool {
+	if kinds&(1<<t.Kind()) == 0 {
 		return false
 	}
-	for i := range e.reducers {
-		for _, rt := range e.reducers[i].Types {
+	for i := range rs {
+		for _, rt := range rs[i].Types {
 			if rt == t {
 				return true
 			}

@@ -52,29 +52,16 @@ func (o Options) ParseDoc(text string) (*Doc, error) {
 	d := &doc.d
 	d.text, d.revivers, d.keepUnknown, d.maxDepth, d.lazy = text, o.Revivers, o.KeepUnknownTags, o.maxDepth(), true
 	d.toks = make([]tok, 0, len(text)/5+4)
-	p, err := d.scanTop()
+	constant, err := d.scanRoot()
 	if err != nil {
 		return nil, err
 	}
-	if p < len(text) {
-		return nil, d.syntax(p, "unexpected data after the JSON value")
+	if constant {
+		sd := &Doc{d: decoder{text: text, toks: d.toks}, plain: true}
+		sd.origin = sd
+		return sd, nil
 	}
 	root := &d.toks[0]
-	switch root.kind {
-	case tNumber:
-		if _, ok := sentinel(root.num()); ok {
-			sd := &Doc{d: decoder{text: text, toks: d.toks}, plain: true}
-			sd.origin = sd
-			return sd, nil
-		}
-		return nil, errInvalidInput
-	case tArray:
-		if root.start == 0 {
-			return nil, errInvalidInput
-		}
-	default:
-		return nil, errInvalidInput
-	}
 	d.slots = make([]int32, 0, root.start)
 	for t := 1; t < int(root.end); t = d.next(t) {
 		d.slots = append(d.slots, int32(t))

@@ -136,29 +136,40 @@ func (o Options) Parse(text string) (any, error) {
 	if cap(d.toks) < len(text)/6+4 {
 		d.toks = make([]tok, 0, len(text)/6+4)
 	}
-	p, err := d.scanTop()
+	constant, err := d.scanRoot()
 	if err != nil {
 		return nil, err
 	}
-	if p < len(text) {
-		return nil, d.syntax(p, "unexpected data after the JSON value")
+	if constant {
+		v, _ := sentinel(d.toks[0].num())
+		return v, nil
+	}
+	d.allocArenas()
+	return d.hydrate(0, 0)
+}
+
+// scanRoot tokenizes the text and checks its root, as devalue does: a
+// negative constant (constant is true) or a non-empty array of slots.
+func (d *decoder) scanRoot() (constant bool, err error) {
+	p, err := d.scanTop()
+	if err != nil {
+		return false, err
+	}
+	if p < len(d.text) {
+		return false, d.syntax(p, "unexpected data after the JSON value")
 	}
 	root := &d.toks[0]
 	switch root.kind {
 	case tNumber:
-		if v, ok := sentinel(root.num()); ok {
-			return v, nil
+		if _, ok := sentinel(root.num()); ok {
+			return true, nil
 		}
-		return nil, errInvalidInput
 	case tArray:
-		if root.start == 0 {
-			return nil, errInvalidInput
+		if root.start > 0 {
+			return false, nil
 		}
-	default:
-		return nil, errInvalidInput
 	}
-	d.allocArenas()
-	return d.hydrate(0, 0)
+	return false, errInvalidInput
 }
 
 // allocArenas makes room for the objects of the text and their members: in
