@@ -328,6 +328,10 @@ func (e *encoder) encodeStruct(idx int, rv reflect.Value, fields []fieldInfo, de
 			}
 			fv = reflect.Value{}
 		}
+		if ci, ok := e.scalarField(fv, f.typ); ok {
+			idxs = append(idxs, ci)
+			continue
+		}
 		ci, err := e.flattenRV(fv, depth+1)
 		if err != nil {
 			return withPath(err, pathKey(f.name))
@@ -351,6 +355,34 @@ func (e *encoder) encodeStruct(idx int, rv reflect.Value, fields []fieldInfo, de
 	}
 	e.commit(idx, depth, append(b, '}'))
 	return nil
+}
+
+// scalarField writes a string or an int field directly, as flattenRV would,
+// when no reducer may take its type; ok is false for anything else.
+func (e *encoder) scalarField(fv reflect.Value, t reflect.Type) (int, bool) {
+	k := t.Kind()
+	if !e.direct || (e.rkinds&(1<<k) != 0 && declares(e.reducers, e.rkinds, t)) {
+		return 0, false
+	}
+	switch k {
+	case reflect.String:
+		x := fv.String()
+		idx, isNew := e.internStr(x)
+		if isNew {
+			start := len(e.arena)
+			e.arena = AppendString(e.arena, x)
+			e.spans[idx] = span{start, len(e.arena)}
+		}
+		return idx, true
+	case reflect.Int, reflect.Int64, reflect.Int32:
+		i := fv.Int()
+		if i <= -1<<53 || i >= 1<<53 {
+			return 0, false // flattenRV gives the error
+		}
+		idx, _ := e.number(float64(i), nil, 0)
+		return idx, true
+	}
+	return 0, false
 }
 
 // encodeSlice writes slot idx for a slice or array (not of bytes).
@@ -550,6 +582,7 @@ func normalizeMap(rv reflect.Value) any {
 type fieldInfo struct {
 	name      string
 	member    string // name as written in an object: quoted, then a colon
+	typ       reflect.Type
 	index     []int
 	omitEmpty bool
 	omitZero  bool
@@ -614,6 +647,7 @@ func structFields(t reflect.Type) []fieldInfo {
 				out = append(out, fieldInfo{
 					name:      name,
 					member:    string(AppendString(nil, name)) + ":",
+					typ:       sf.Type,
 					index:     index,
 					omitEmpty: strings.Contains(","+opts+",", ",omitempty,"),
 					omitZero:  strings.Contains(","+opts+",", ",omitzero,"),

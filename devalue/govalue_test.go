@@ -158,10 +158,13 @@ func TestStringifyUndefinedField(t *testing.T) {
 // reduced when the other values take the direct path.
 func TestReducerTypes(t *testing.T) {
 	type money struct{ Cents int }
+	type code string
 	reduce := func(v any) (any, bool) {
 		switch u := v.(type) {
 		case money:
 			return u.Cents, true
+		case code:
+			return "code:" + string(u), true
 		case *url.URL:
 			if u != nil {
 				return u.String(), true
@@ -173,7 +176,7 @@ func TestReducerTypes(t *testing.T) {
 	}
 	untyped := Options{Reducers: []Reducer{{Tag: "URL", Reduce: reduce}}}
 	typed := Options{Reducers: []Reducer{{Tag: "URL", Reduce: reduce,
-		Types: []reflect.Type{reflect.TypeFor[*url.URL](), reflect.TypeFor[url.URL](), reflect.TypeFor[money]()}}}}
+		Types: []reflect.Type{reflect.TypeFor[*url.URL](), reflect.TypeFor[url.URL](), reflect.TypeFor[money](), reflect.TypeFor[code]()}}}}
 	type line struct {
 		ID    string   `json:"id"`
 		Qty   int      `json:"qty"`
@@ -183,10 +186,11 @@ func TestReducerTypes(t *testing.T) {
 		Any   any
 		Price money
 		Hist  []money
+		Code  code
 	}
 	u, _ := url.Parse("https://example.com/a?b=1")
 	values := []any{
-		[]line{{ID: "a", Qty: 1, Link: *u, Ptr: u, Links: []url.URL{*u}, Any: u, Price: money{5}, Hist: []money{{1}, {5}}}, {ID: "b", Qty: 1}},
+		[]line{{ID: "a", Qty: 1, Link: *u, Ptr: u, Links: []url.URL{*u}, Any: u, Price: money{5}, Hist: []money{{1}, {5}}, Code: "x"}, {ID: "b", Qty: 1}},
 		line{ID: "a", Any: []any{*u, "x"}},
 		&line{ID: "a", Ptr: u},
 		[]url.URL{*u, *u},
