@@ -95,3 +95,67 @@ func ExampleNewMapFromEntries() {
 	// Output:
 	// [["Map",1,2],"userId",{"data":3,"expires":-1},"u-123"]
 }
+
+func ExampleOptions_ParseDoc() {
+	doc, err := devalue.ParseDoc(`[["Map",1,2],"cart",{"data":3,"expires":-1},[4],{"sku":5,"quantity":6},"sku-1",2]`)
+	if err != nil {
+		panic(err)
+	}
+	type item struct {
+		SKU      string `json:"sku"`
+		Quantity int    `json:"quantity"`
+	}
+	doc.Root().MapEntries(func(key, entry devalue.Node) bool {
+		name, _ := key.String()
+		data, _ := entry.Member("data")
+		var cart []item
+		if err := data.Decode(&cart); err != nil { // straight from the text
+			panic(err)
+		}
+		fmt.Println(name, cart)
+		return true
+	})
+	// Output:
+	// cart [{sku-1 2}]
+}
+
+func ExampleWriter() {
+	// A Map of one {data, expires} entry, written around a Go value.
+	w := devalue.Options{}.NewWriter()
+	defer w.Release()
+	root := w.Reserve()
+	key := w.String("visits")
+	entry := w.Reserve()
+	data, err := w.Value(3)
+	if err != nil {
+		panic(err)
+	}
+	w.Object(entry, []string{"data", "expires"}, []int{data, -1})
+	w.Tagged(root, "Map", []int{key, entry})
+	text, err := w.Text()
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(text)
+	// Output:
+	// [["Map",1,2],"visits",{"data":3,"expires":-1},3]
+}
+
+func ExampleOptions_Clone() {
+	type item struct {
+		SKU      string `json:"sku"`
+		Quantity int    `json:"quantity"`
+	}
+	cart := []item{{"sku-1", 2}}
+	snapshot, maxLen, ok := devalue.Options{}.Clone(cart)
+	cart[0].Quantity = 99 // the snapshot does not change
+
+	text, _ := devalue.Stringify(snapshot)
+	fmt.Println(ok, text, len(text) <= maxLen)
+
+	var back []item
+	fmt.Println(devalue.CopyInto(snapshot, &back), back)
+	// Output:
+	// true [[1],{"sku":2,"quantity":3},"sku-1",2] true
+	// true [{sku-1 2}]
+}
