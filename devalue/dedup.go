@@ -15,21 +15,6 @@ type strRef struct {
 	i int
 }
 
-type numRef struct {
-	bits uint64
-	i    int
-}
-
-type ptrRef struct {
-	o *Object
-	i int
-}
-
-type objRef struct {
-	k any
-	i int
-}
-
 // findStr returns the index of string s if it was written.
 func (e *encoder) findStr(s string) (int, bool) {
 	if e.strMapped {
@@ -148,130 +133,91 @@ func (t *strTable) build(list []strRef) {
 	}
 }
 
-// findNum returns the index of the number with bits b if it was written.
-func (e *encoder) findNum(b uint64) (int, bool) {
-	if e.numMapped {
-		i, ok := e.numIdx[b]
+// smallIndex maps the keys of written values to their indices: a short list
+// searched linearly, and a map once the list holds more than limit keys.
+type smallIndex[K comparable] struct {
+	list   []keyIndex[K]
+	m      map[K]int
+	mapped bool
+}
+
+type keyIndex[K comparable] struct {
+	k K
+	i int
+}
+
+func (x *smallIndex[K]) find(k K) (int, bool) {
+	if x.mapped {
+		i, ok := x.m[k]
 		return i, ok
 	}
-	for j := range e.numList {
-		if e.numList[j].bits == b {
-			return e.numList[j].i, true
+	for j := range x.list {
+		if x.list[j].k == k {
+			return x.list[j].i, true
 		}
 	}
 	return 0, false
 }
 
-// addNum records that the number with bits b is at index i.
-func (e *encoder) addNum(b uint64, i int) {
-	if e.numMapped {
-		e.numIdx[b] = i
+// add records that k is at index i; k must not be recorded yet.
+func (x *smallIndex[K]) add(k K, i, limit int) {
+	if x.mapped {
+		x.m[k] = i
 		return
 	}
-	if len(e.numList) < linearMax {
-		e.numList = append(e.numList, numRef{b, i})
+	if len(x.list) < limit {
+		x.list = append(x.list, keyIndex[K]{k, i})
 		return
 	}
-	if e.numIdx == nil {
-		e.numIdx = make(map[uint64]int, 2*linearMax)
+	if x.m == nil {
+		x.m = make(map[K]int, 2*limit)
 	}
-	for _, r := range e.numList {
-		e.numIdx[r.bits] = r.i
+	for _, r := range x.list {
+		x.m[r.k] = r.i
 	}
-	e.numIdx[b] = i
-	e.numMapped = true
+	x.m[k] = i
+	x.mapped = true
 }
+
+// reset empties x, dropping its references to keys and keeping its room.
+func (x *smallIndex[K]) reset() {
+	clear(x.list)
+	x.list = x.list[:0]
+	if x.mapped {
+		clear(x.m)
+		x.mapped = false
+	}
+}
+
+// findNum returns the index of the number with bits b if it was written.
+func (e *encoder) findNum(b uint64) (int, bool) { return e.nums.find(b) }
+
+// addNum records that the number with bits b is at index i.
+func (e *encoder) addNum(b uint64, i int) { e.nums.add(b, i, linearMax) }
 
 // findObj returns the index of the value with identity k if it was written.
 // k is a pointer, a mapID or a bigKey: comparable, so == cannot panic.
-func (e *encoder) findObj(k any) (int, bool) {
-	if e.objMapped {
-		i, ok := e.objIdx[k]
-		return i, ok
-	}
-	for j := range e.objList {
-		if e.objList[j].k == k {
-			return e.objList[j].i, true
-		}
-	}
-	return 0, false
-}
+func (e *encoder) findObj(k any) (int, bool) { return e.objs.find(k) }
 
 // addObj records that the value with identity k is at index i.
-func (e *encoder) addObj(k any, i int) {
-	if e.objMapped {
-		e.objIdx[k] = i
-		return
-	}
-	if len(e.objList) < linearMax {
-		e.objList = append(e.objList, objRef{k, i})
-		return
-	}
-	if e.objIdx == nil {
-		e.objIdx = make(map[any]int, 4*linearMax)
-	}
-	for _, r := range e.objList {
-		e.objIdx[r.k] = r.i
-	}
-	e.objIdx[k] = i
-	e.objMapped = true
-}
+func (e *encoder) addObj(k any, i int) { e.objs.add(k, i, linearMax) }
 
 // findObject returns the index of object o if it was written.
-func (e *encoder) findObject(o *Object) (int, bool) {
-	if e.ptrMapped {
-		i, ok := e.ptrIdx[o]
-		return i, ok
-	}
-	for j := range e.ptrList {
-		if e.ptrList[j].o == o {
-			return e.ptrList[j].i, true
-		}
-	}
-	return 0, false
-}
+func (e *encoder) findObject(o *Object) (int, bool) { return e.ptrs.find(o) }
 
 // addObject records that object o is at index i. Pointers compare so cheaply
 // that the list is longer than the others.
-func (e *encoder) addObject(o *Object, i int) {
-	if e.ptrMapped {
-		e.ptrIdx[o] = i
-		return
-	}
-	if len(e.ptrList) < 4*linearMax {
-		e.ptrList = append(e.ptrList, ptrRef{o, i})
-		return
-	}
-	if e.ptrIdx == nil {
-		e.ptrIdx = make(map[*Object]int, 8*linearMax)
-	}
-	for _, r := range e.ptrList {
-		e.ptrIdx[r.o] = r.i
-	}
-	e.ptrIdx[o] = i
-	e.ptrMapped = true
-}
+func (e *encoder) addObject(o *Object, i int) { e.ptrs.add(o, i, 4*linearMax) }
 
 // resetDedup empties the tables, dropping every reference to written values.
 func (e *encoder) resetDedup() {
 	clear(e.strList)
-	clear(e.objList)
-	clear(e.ptrList)
-	e.strList, e.numList, e.objList, e.ptrList = e.strList[:0], e.numList[:0], e.objList[:0], e.ptrList[:0]
+	e.strList = e.strList[:0]
 	e.strMapped = false
 	if cap(e.strTab.slots) > 1<<16 {
 		e.strTab.slots, e.strList = nil, nil
 	}
-	if e.numMapped {
-		clear(e.numIdx)
-		e.numMapped = false
-	}
-	if e.objMapped {
-		clear(e.objIdx)
-		e.objMapped = false
-	}
-	if e.ptrMapped {
-		clear(e.ptrIdx)
-		e.ptrMapped = false
-	}
+	e.nums.reset()
+	e.objs.reset()
+	e.ptrs.reset()
 }

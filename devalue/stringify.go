@@ -117,19 +117,13 @@ type encoder struct {
 	maxDepth int
 	arena    []byte
 	spans    []span
-	// de-duplication (dedup.go); numbers by bits: -0 and NaN never get there
+	// de-duplication (dedup.go)
 	strList   []strRef
-	numList   []numRef
-	objList   []objRef
 	strTab    strTable
-	numIdx    map[uint64]int
-	objIdx    map[any]int
-	ptrList   []ptrRef
-	ptrIdx    map[*Object]int
-	ptrMapped bool
 	strMapped bool
-	numMapped bool
-	objMapped bool
+	nums      smallIndex[uint64] // by bits: -0 and NaN never get there
+	objs      smallIndex[any]
+	ptrs      smallIndex[*Object]
 	// one-entry cache of plainStruct
 	lastType   reflect.Type
 	lastFields []fieldInfo
