@@ -549,19 +549,14 @@ func (d *decoder) scanArray(p, depth int, top bool) (int, error) {
 				p++
 				continue
 			}
-			p = d.skipSpace(p)
-			if p >= len(d.text) {
-				return p, d.syntax(p, "unexpected end of JSON input")
+			q, more, err := d.afterElement(p, ']')
+			if err != nil {
+				return q, err
 			}
-			if d.text[p] == ',' {
-				p = d.skipSpace(p + 1)
-				continue
-			}
-			if d.text[p] == ']' {
-				p++
+			p = q
+			if !more {
 				break
 			}
-			return p, d.syntax(p, "expected , or ]")
 		}
 	}
 	d.toks[ti].start = int32(n)
@@ -570,6 +565,22 @@ func (d *decoder) scanArray(p, depth int, top bool) (int, error) {
 		p = d.skipSpace(p)
 	}
 	return p, nil
+}
+
+// afterElement moves past what follows an element of an array or object
+// closed by end: a comma (more is true) or end itself.
+func (d *decoder) afterElement(p int, end byte) (next int, more bool, err error) {
+	p = d.skipSpace(p)
+	if p >= len(d.text) {
+		return p, false, d.syntax(p, "unexpected end of JSON input")
+	}
+	switch d.text[p] {
+	case ',':
+		return d.skipSpace(p + 1), true, nil
+	case end:
+		return p + 1, false, nil
+	}
+	return p, false, d.syntax(p, "expected , or "+string(end))
 }
 
 func (d *decoder) scanObject(p, depth int) (int, error) {
@@ -606,19 +617,14 @@ func (d *decoder) scanObject(p, depth int) (int, error) {
 				p++
 				continue
 			}
-			p = d.skipSpace(p)
-			if p >= len(d.text) {
-				return p, d.syntax(p, "unexpected end of JSON input")
+			q, more, err := d.afterElement(p, '}')
+			if err != nil {
+				return q, err
 			}
-			if d.text[p] == ',' {
-				p = d.skipSpace(p + 1)
-				continue
-			}
-			if d.text[p] == '}' {
-				p++
+			p = q
+			if !more {
 				break
 			}
-			return p, d.syntax(p, "expected , or }")
 		}
 	}
 	d.toks[ti].start = int32(n)
