@@ -549,76 +549,52 @@ func (s *Store) Has(ctx context.Context, key string) (bool, error) {
 
 // Set implements storage.Driver.
 func (s *Store) Set(ctx context.Context, key, value string, ttl time.Duration) error {
-	if err := s.begin(ctx); err != nil {
-		return err
-	}
-	defer s.end()
-	k, err := cleanKey(key)
-	if err != nil {
-		return err
-	}
-	unlock, err := s.lock(ctx, stripeOf(k))
-	if err != nil {
-		return err
-	}
-	defer unlock()
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	return s.write(k, value, ttl)
+	return s.locked(ctx, key, func(k string) error { return s.write(k, value, ttl) })
 }
 
 // Delete implements storage.Driver.
 func (s *Store) Delete(ctx context.Context, key string) error {
-	if err := s.begin(ctx); err != nil {
-		return err
-	}
-	defer s.end()
-	k, err := cleanKey(key)
-	if err != nil {
-		return err
-	}
-	unlock, err := s.lock(ctx, stripeOf(k))
-	if err != nil {
-		return err
-	}
-	defer unlock()
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	return s.remove(k)
+	return s.locked(ctx, key, s.remove)
 }
 
 // CompareAndSwap implements storage.Swapper. It holds the key's lock file
 // (flock) from the read to the write, so it is atomic across processes.
 func (s *Store) CompareAndSwap(ctx context.Context, key, old string, exists bool, value string, ttl time.Duration) (bool, error) {
+	swapped := false
+	err := s.locked(ctx, key, func(k string) error {
+		rec, err := s.lookup(ctx, k, true, true)
+		if err != nil || rec.exists != exists || (exists && rec.value != old) {
+			return err
+		}
+		if err := s.write(k, value, ttl); err != nil {
+			return err
+		}
+		swapped = true
+		return nil
+	})
+	return swapped, err
+}
+
+// locked runs fn with the cleaned key while holding the key's lock (flock),
+// unless the store is closed or ctx is done.
+func (s *Store) locked(ctx context.Context, key string, fn func(k string) error) error {
 	if err := s.begin(ctx); err != nil {
-		return false, err
+		return err
 	}
 	defer s.end()
 	k, err := cleanKey(key)
 	if err != nil {
-		return false, err
+		return err
 	}
 	unlock, err := s.lock(ctx, stripeOf(k))
 	if err != nil {
-		return false, err
+		return err
 	}
 	defer unlock()
 	if err := ctx.Err(); err != nil {
-		return false, err
+		return err
 	}
-	rec, err := s.lookup(ctx, k, true, true)
-	if err != nil {
-		return false, err
-	}
-	if rec.exists != exists || (exists && rec.value != old) {
-		return false, nil
-	}
-	if err := s.write(k, value, ttl); err != nil {
-		return false, err
-	}
-	return true, nil
+	return fn(k)
 }
 
 // remove deletes the record of k and its sidecar. Called locked.
