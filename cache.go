@@ -131,7 +131,7 @@ func (r *record) fork() *record {
 	}
 	for i := range cp.entries {
 		e := &cp.entries[i]
-		if e.keep {
+		if e.asStored() {
 			e.stored = move(e.stored)
 		}
 		if e.val.form == inText {

@@ -88,9 +88,12 @@ type entry struct {
 	val     value
 	expires float64 // epoch milliseconds; meaningful when hasExp
 	hasExp  bool
-	stored  devalue.Node // the whole entry as read, written back as it was while unchanged
-	keep    bool         // stored is to be written back
+	stored  devalue.Node // the whole entry as read from the store; the zero Node for an entry set since
 }
+
+// asStored reports whether e is unchanged since it was read, and is written
+// back as it was stored.
+func (e *entry) asStored() bool { return e.stored.Doc() != nil }
 
 func (e *entry) expired(nowMS float64) bool { return e.hasExp && e.expires < nowMS }
 
@@ -238,7 +241,7 @@ func decodeRecord(text string) (*record, error) {
 			err = fmt.Errorf("%w: a key of the session Map is a %s, not a string", ErrCorruptRecord, typeName(kv))
 			return false
 		}
-		r.set(entry{key: k, stored: vn, keep: true})
+		r.set(entry{key: k, stored: vn})
 		return true
 	})
 	if err != nil {
@@ -326,7 +329,7 @@ func (r *record) encode(nowMS float64) (string, time.Duration, error) {
 			allExpire = false
 		}
 		k := w.String(e.key)
-		if e.keep {
+		if e.asStored() {
 			obj, err := w.Node(e.stored)
 			if err != nil {
 				return "", 0, fmt.Errorf("%w: %q: %w", ErrNotSerializable, e.key, err)
