@@ -110,9 +110,6 @@ func (doc *Doc) Root() Node {
 	return Node{doc: doc, ref: 0}
 }
 
-// Text returns the text the Doc was parsed from.
-func (doc *Doc) Text() string { return doc.d.text }
-
 // ensureMemo makes room for hydrated values: a lazy decoder allocates it
 // only when a value is built.
 func (d *decoder) ensureMemo() {
@@ -250,9 +247,6 @@ func (n Node) token() int {
 	}
 	return int(n.doc.d.slots[n.ref])
 }
-
-// IsUndefined reports whether n stands for undefined.
-func (n Node) IsUndefined() bool { return n.doc == nil || n.ref == idxUndefined }
 
 // String returns the value of n if it is a string.
 func (n Node) String() (string, bool) {
