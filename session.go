@@ -265,22 +265,25 @@ func (s *Session) mergeStored(rec *record) {
 	}
 }
 
+// liveEntry returns the entry under key unless it is absent or expired,
+// loading the session first. s.mu is held.
+func (s *Session) liveEntry(key string) (*entry, error) {
+	if err := s.ensureLoaded(s.ctx); err != nil || s.data == nil {
+		return nil, err
+	}
+	if e, ok := s.data.get(key); ok && !e.expired(s.now()) {
+		return e, nil
+	}
+	return nil, nil
+}
+
 // lookup returns the value under key, built into the model when build is set.
 func (s *Session) lookup(key string, build bool) (any, bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if err := s.ensureLoaded(s.ctx); err != nil {
-		return nil, false, err
-	}
-	if s.data == nil {
-		return nil, false, nil
-	}
-	e, ok := s.data.get(key)
-	if !ok || e.expired(s.now()) {
-		return nil, false, nil
-	}
-	if !build {
-		return nil, true, nil
+	e, err := s.liveEntry(key)
+	if e == nil || !build {
+		return nil, e != nil, err
 	}
 	v, err := e.val.modelValue()
 	if err != nil {
@@ -294,15 +297,9 @@ func (s *Session) lookup(key string, build bool) (any, bool, error) {
 func (s *Session) lookupInto(key string, out any) (bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if err := s.ensureLoaded(s.ctx); err != nil {
+	e, err := s.liveEntry(key)
+	if e == nil {
 		return false, err
-	}
-	if s.data == nil {
-		return false, nil
-	}
-	e, ok := s.data.get(key)
-	if !ok || e.expired(s.now()) {
-		return false, nil
 	}
 	return true, e.val.decode(out)
 }
@@ -550,14 +547,9 @@ func (s *Session) update(key string, apply func(old *value, ok bool) (any, error
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if err := s.ensureLoaded(s.ctx); err != nil {
+	cur, err := s.liveEntry(key)
+	if err != nil {
 		return err
-	}
-	var cur *entry
-	if s.data != nil {
-		if e, ok := s.data.get(key); ok && !e.expired(s.now()) {
-			cur = e
-		}
 	}
 	c := s.changes.get(key)
 	if c == nil || len(c.updates) == 0 {
