@@ -394,22 +394,30 @@ func (d *valueDecoder) slice(v any, dst reflect.Value, depth int) error {
 	if err != nil {
 		return err
 	}
-	// A nil slice grows in place (one allocation instead of two) and is nil
-	// again if an element fails; any other gets a new backing array.
-	inPlace := len(elems) > 0 && dst.IsNil() && dst.CanSet()
+	return fillSlice(dst, len(elems), func(i int, ev reflect.Value) error {
+		if _, hole := elems[i].(Hole); hole {
+			return nil
+		}
+		return d.decode(elems[i], ev, depth+1)
+	})
+}
+
+// fillSlice sets the slice dst to n elements, filled in order by elem, and
+// names the element in the error of one that fails. A nil slice grows in
+// place (one allocation instead of two) and is nil again if an element fails;
+// any other gets a new backing array.
+func fillSlice(dst reflect.Value, n int, elem func(i int, v reflect.Value) error) error {
+	inPlace := n > 0 && dst.IsNil() && dst.CanSet()
 	var s reflect.Value
 	if inPlace {
-		dst.Grow(len(elems))
-		dst.SetLen(len(elems))
+		dst.Grow(n)
+		dst.SetLen(n)
 		s = dst
 	} else {
-		s = reflect.MakeSlice(t, len(elems), len(elems))
+		s = reflect.MakeSlice(dst.Type(), n, n)
 	}
-	for i, e := range elems {
-		if _, hole := e.(Hole); hole {
-			continue
-		}
-		if err := d.decode(e, s.Index(i), depth+1); err != nil {
+	for i := 0; i < n; i++ {
+		if err := elem(i, s.Index(i)); err != nil {
 			if inPlace {
 				dst.SetZero()
 			}

@@ -3,7 +3,6 @@ package devalue
 import (
 	"math"
 	"reflect"
-	"strconv"
 	"strings"
 )
 
@@ -467,28 +466,12 @@ func (nd *nodeDecoder) child(c int) int {
 
 func (nd *nodeDecoder) slice(t int, dst reflect.Value, depth int) error {
 	d := nd.d
-	n := int(d.toks[t].start)
-	inPlace := n > 0 && dst.IsNil() && dst.CanSet()
-	var s reflect.Value
-	if inPlace {
-		dst.Grow(n)
-		dst.SetLen(n)
-		s = dst
-	} else {
-		s = reflect.MakeSlice(dst.Type(), n, n)
-	}
-	for c, i := t+1, 0; c < int(d.toks[t].end); c, i = d.next(c), i+1 {
-		if err := nd.decode(nd.child(c), s.Index(i), depth+1); err != nil {
-			if inPlace {
-				dst.SetZero()
-			}
-			return withPath(err, "["+strconv.Itoa(i)+"]")
-		}
-	}
-	if !inPlace {
-		dst.Set(s)
-	}
-	return nil
+	c := t + 1
+	return fillSlice(dst, int(d.toks[t].start), func(_ int, ev reflect.Value) error {
+		err := nd.decode(nd.child(c), ev, depth+1)
+		c = d.next(c)
+		return err
+	})
 }
 
 func (nd *nodeDecoder) structValue(t int, dst reflect.Value, depth int) error {
