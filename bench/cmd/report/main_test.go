@@ -56,6 +56,20 @@ func TestGoals(t *testing.T) {
 	if len(misses) != 1 || !strings.Contains(misses[0], "under 10×") {
 		t.Errorf("misses = %q", misses)
 	}
+
+	// With the baseline server in the run, the miss and the table say what it reached.
+	l.Reset()
+	misses = loadTable(&l, []loadResult{
+		{Label: "shop/redis", RPS: 9000, P99ms: 3},
+		{Label: "baseline/redis", RPS: 12000, P99ms: 2},
+		{Label: "astro7/redis", RPS: 2000, P99ms: 50},
+	})
+	if len(misses) != 1 || !strings.Contains(misses[0], "baseline/redis, with no session library, reached 12000 req/s (×6.0)") {
+		t.Errorf("misses = %q", misses)
+	}
+	if !strings.Contains(l.String(), "shop/redis served 75% of the requests per second of baseline/redis") {
+		t.Errorf("table lacks the share of the baseline:\n%s", l.String())
+	}
 }
 
 func TestParseLoadMedians(t *testing.T) {
