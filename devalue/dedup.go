@@ -112,10 +112,15 @@ func (t *strTable) put(s string, j int) {
 	t.slots[k] = int32(j + 1)
 }
 
+// reuseSlots is the largest table a pooled encoder starts its next text
+// with: one that saw many strings before is likely to see as many again, and
+// starting at its size saves rebuilding the table as it fills.
+const reuseSlots = 1024
+
 // build indexes the whole list.
 func (t *strTable) build(list []strRef) {
 	n := 4 * linearMax
-	for n < 2*len(list) {
+	for n < 2*len(list) || (n < cap(t.slots) && n < reuseSlots) {
 		n *= 2
 	}
 	if t.seed == (maphash.Seed{}) {
