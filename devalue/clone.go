@@ -136,7 +136,7 @@ func (c *cloner) clone(rv reflect.Value, depth int, want bool) (reflect.Value, b
 		iter := rv.MapRange()
 		for iter.Next() {
 			k := iter.Key().String()
-			if k == "__proto__" || !utf8.ValidString(k) {
+			if k == "__proto__" || !validUTF8(k) {
 				return reflect.Value{}, false
 			}
 			ev, ok := c.clone(iter.Value(), depth+1, want)
@@ -160,7 +160,7 @@ func (c *cloner) scalar(rv reflect.Value) (handled, ok bool) {
 	case reflect.String:
 		s := rv.String()
 		c.size += stringCost(len(s))
-		return true, utf8.ValidString(s)
+		return true, validUTF8(s)
 	case reflect.Bool:
 		c.size += 6
 		return true, true
@@ -252,6 +252,17 @@ func (c *cloner) cloneStruct(rv reflect.Value, depth int, want bool) (reflect.Va
 		}
 	}
 	return out, true
+}
+
+// validUTF8 is utf8.ValidString with a quicker path for the short ASCII
+// strings most session data holds.
+func validUTF8(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return utf8.ValidString(s[i:])
+		}
+	}
+	return true
 }
 
 var flatTypes sync.Map // reflect.Type (a struct or array) -> bool
