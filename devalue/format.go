@@ -105,9 +105,19 @@ const hexDigits = "0123456789abcdef"
 // Other bytes that are not UTF-8 are written as U+FFFD. Everything else is
 // written as is.
 func AppendString(b []byte, s string) []byte {
+	// Most strings need no escaping: find the first byte that may, at one
+	// table lookup per byte (plainByte is the ASCII that escapeTable leaves).
+	i := 0
+	for i < len(s) && plainByte[s[i]] {
+		i++
+	}
 	b = append(b, '"')
+	if i == len(s) {
+		b = append(b, s...)
+		return append(b, '"')
+	}
 	start := 0
-	for i := 0; i < len(s); {
+	for i < len(s) {
 		c := s[i]
 		if c < utf8.RuneSelf {
 			if !escapeTable[c] {
