@@ -205,8 +205,64 @@ func (e *encoder) plan(t reflect.Type) ([]fieldInfo, bool) {
 	if t != e.lastType || e.lastType == nil {
 		e.lastType = t
 		e.lastFields, e.lastPlain = plainStruct(t)
+		e.lastScalar = e.lastPlain && scalarFields(e.lastFields)
 	}
 	return e.lastFields, e.lastPlain
+}
+
+// scalarKinds are the kinds of the fields encodeScalarStruct writes.
+const scalarKinds = 1<<reflect.String | 1<<reflect.Int | 1<<reflect.Int64 | 1<<reflect.Int32
+
+// scalarFields reports whether every field is a string or an int of its own
+// (not promoted, never left out): the structs encodeScalarStruct writes.
+func scalarFields(fields []fieldInfo) bool {
+	if len(fields) == 0 || len(fields) > 16 {
+		return false
+	}
+	for i := range fields {
+		f := &fields[i]
+		if len(f.index) != 1 || f.omitEmpty || f.omitZero || scalarKinds&(1<<f.typ.Kind()) == 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// encodeScalarStruct writes a struct whose fields are all strings and ints
+// (see scalarFields) when no reducer may take their types: what encodeStruct
+// writes, without asking of each field what it is.
+func (e *encoder) encodeScalarStruct(idx int, rv reflect.Value, fields []fieldInfo, depth int) error {
+	var idxs [16]int
+	for j := range fields {
+		fv := rv.Field(fields[j].index[0])
+		if fv.Kind() == reflect.String {
+			x := fv.String()
+			ci, isNew := e.internStr(x)
+			if isNew {
+				start := len(e.arena)
+				e.arena = AppendString(e.arena, x)
+				e.spans[ci] = span{start, len(e.arena)}
+			}
+			idxs[j] = ci
+			continue
+		}
+		i := fv.Int()
+		if i <= -1<<53 || i >= 1<<53 {
+			return withPath(notSerializable(unsafeIntMsg, fv.Interface()), pathKey(fields[j].name))
+		}
+		idxs[j], _ = e.number(float64(i), nil, 0)
+	}
+	b := e.buf(depth)
+	b = append(b, '{')
+	for j := range fields {
+		if j > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, fields[j].member...)
+		b = appendIdx(b, idxs[j])
+	}
+	e.commit(idx, depth, append(b, '}'))
+	return nil
 }
 
 // reducible reports whether a reducer declared type t.
@@ -400,10 +456,16 @@ func (e *encoder) encodeSlice(idx int, rv reflect.Value, depth int) error {
 	if et := rv.Type().Elem(); et.Kind() == reflect.Struct && depth+1 < e.maxDepth && !(len(e.reducers) > 0 && e.reducible(et)) {
 		fields, structs = e.plan(et)
 	}
+	// structs of strings and ints, when no reducer may take those, are
+	// written field by field without asking what each field is
+	scalar := structs && e.lastScalar && e.direct && e.rkinds&scalarKinds == 0
 	for i := 0; i < n; i++ {
 		var ci int
 		var err error
-		if structs {
+		if scalar {
+			ci = e.reserve()
+			err = e.encodeScalarStruct(ci, rv.Index(i), fields, depth+1)
+		} else if structs {
 			ci = e.reserve()
 			err = e.encodeStruct(ci, rv.Index(i), fields, depth+1)
 		} else {

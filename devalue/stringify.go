@@ -128,6 +128,7 @@ type encoder struct {
 	lastType   reflect.Type
 	lastFields []fieldInfo
 	lastPlain  bool
+	lastScalar bool   // every field of lastType is a string or an int written as is (see scalarFields)
 	litIdx     [3]int // null, false, true (index+1; 0 = none yet)
 	direct     bool   // no reducer can match a Go value whose type it did not declare
 	rkinds     uint64 // the kinds (bit 1<<Kind) of the types the reducers declared
