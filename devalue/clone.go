@@ -46,6 +46,17 @@ type cloner struct {
 	lastFields []fieldInfo
 	lastPlain  bool
 	lastFlat   []bool // by field: copying the field copies all of it
+	lastScalar bool   // every field is a string or an int (see scalarFields)
+}
+
+// plan returns the fields of struct type t as cloneStruct reads them.
+func (c *cloner) plan(t reflect.Type) {
+	if t != c.lastType {
+		c.lastType = t
+		c.lastFields, c.lastPlain = plainStruct(t)
+		c.lastFlat = fieldsFlat(t, c.lastFields)
+		c.lastScalar = c.lastPlain && scalarFields(c.lastFields)
+	}
 }
 
 // refCost is the most a reference to a slot costs its parent: an index and a comma.
@@ -191,6 +202,11 @@ func (c *cloner) cloneElems(rv, out reflect.Value, depth int) bool {
 	// elements that are structs are checked as a type once, not one by one
 	et := rv.Type().Elem()
 	structs := et.Kind() == reflect.Struct && depth+1 < c.maxDepth && !(len(c.reducers) > 0 && c.reducible(et))
+	if structs && flat && depth+2 < c.maxDepth && c.rkinds&scalarKinds == 0 {
+		if c.plan(et); c.lastScalar {
+			return c.checkScalarStructs(rv, c.lastFields)
+		}
+	}
 	for i := 0; i < n; i++ {
 		var ev reflect.Value
 		var ok bool
@@ -209,13 +225,40 @@ func (c *cloner) cloneElems(rv, out reflect.Value, depth int) bool {
 	return true
 }
 
+// checkScalarStructs checks the elements of rv, structs whose fields are all
+// strings and ints (see scalarFields), and counts their size, as cloneStruct
+// does for each, without asking what each field is. The elements were
+// copied already.
+func (c *cloner) checkScalarStructs(rv reflect.Value, fields []fieldInfo) bool {
+	per := 3 // the braces and commas of one struct, and its fields' names and references
+	for j := range fields {
+		per += len(fields[j].member) + refCost
+	}
+	for i, n := 0, rv.Len(); i < n; i++ {
+		ev := rv.Index(i)
+		c.size += per
+		for j := range fields {
+			fv := ev.Field(fields[j].index[0])
+			if fv.Kind() == reflect.String {
+				s := fv.String()
+				if !validUTF8(s) {
+					return false
+				}
+				c.size += stringCost(len(s))
+				continue
+			}
+			if x := fv.Int(); x <= -1<<53 || x >= 1<<53 {
+				return false
+			}
+			c.size += 25
+		}
+	}
+	return true
+}
+
 func (c *cloner) cloneStruct(rv reflect.Value, depth int, want bool) (reflect.Value, bool) {
 	t := rv.Type()
-	if t != c.lastType {
-		c.lastType = t
-		c.lastFields, c.lastPlain = plainStruct(t)
-		c.lastFlat = fieldsFlat(t, c.lastFields)
-	}
+	c.plan(t)
 	fields, flat := c.lastFields, c.lastFlat
 	if !c.lastPlain {
 		return reflect.Value{}, false

@@ -247,3 +247,43 @@ func TestCopyInto(t *testing.T) {
 		}
 	}
 }
+
+// TestCloneScalarStructs checks slices of structs of strings and ints, which
+// Clone checks field by field: the clone, its bound (the same as cloneStruct
+// counts for each element), and the values it refuses.
+func TestCloneScalarStructs(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 5))
+	words := []string{"", "sku-1", "a\"b", "<x>", "é", "\u2028"}
+	for iter := 0; iter < 500; iter++ {
+		lines := make([]scalarLine, rng.IntN(30))
+		for i := range lines {
+			lines[i] = scalarLine{ProductID: words[rng.IntN(len(words))], Quantity: rng.IntN(9) - 4,
+				Note: sku(words[rng.IntN(len(words))]), Small: int32(rng.IntN(3)), Big: int64(rng.IntN(1 << 20))}
+		}
+		checkClone(t, Options{}, lines, func() {
+			if len(lines) > 0 {
+				lines[0].ProductID, lines[0].Big = "changed", 42
+			}
+		})
+
+		fast := cloner{maxDepth: DefaultMaxDepth}
+		if !fast.cloneElems(reflect.ValueOf(lines), reflect.Value{}, 0) {
+			t.Fatal("refused")
+		}
+		slow := cloner{maxDepth: DefaultMaxDepth}
+		slow.size = 3 + refCost*len(lines)
+		for i := range lines {
+			if _, ok := slow.cloneStruct(reflect.ValueOf(lines[i]), 1, false); !ok {
+				t.Fatal("cloneStruct refused")
+			}
+		}
+		if fast.size != slow.size {
+			t.Fatalf("%d lines: size %d, cloneStruct counts %d", len(lines), fast.size, slow.size)
+		}
+	}
+	for _, bad := range [][]scalarLine{{{}, {ProductID: "\xff"}}, {{Note: "\xed\xa0"}}, {{Big: 1 << 53}}, {{Big: -(1 << 53)}}} {
+		if _, _, ok := (Options{}).Clone(bad); ok {
+			t.Errorf("Clone(%#v) accepted", bad)
+		}
+	}
+}
