@@ -362,6 +362,20 @@ func CopyInto(v, out any) bool {
 	if src.Type() != dst.Type() || !readsBackExactly(src.Type()) {
 		return false
 	}
+	if src.Kind() == reflect.Slice && dst.IsNil() && src.Len() > 0 {
+		// into a nil slice: only the new array is allocated
+		n := src.Len()
+		dst.Grow(n)
+		dst.SetLen(n)
+		if isFlat(src.Type().Elem()) {
+			reflect.Copy(dst, src)
+			return true
+		}
+		for i := 0; i < n; i++ {
+			dst.Index(i).Set(copyExact(src.Index(i)))
+		}
+		return true
+	}
 	dst.Set(copyExact(src))
 	return true
 }

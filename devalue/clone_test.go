@@ -222,6 +222,15 @@ func TestCopyInto(t *testing.T) {
 	if cp[0].Tags[0] != "x" || cp[0].Attrs["k"] != 1 || cp[0].ID != "a" {
 		t.Fatalf("the copy changed with the original: %#v", cp)
 	}
+	flat := []scalarLine{{ProductID: "a", Quantity: 1}, {ProductID: "b"}}
+	var flatCopy []scalarLine
+	if !CopyInto(flat, &flatCopy) || len(flatCopy) != 2 || flatCopy[1].ProductID != "b" {
+		t.Fatalf("CopyInto of plain structs: %#v", flatCopy)
+	}
+	flat[0].ProductID, flat[0].Quantity = "changed", 9
+	if flatCopy[0].ProductID != "a" || flatCopy[0].Quantity != 1 {
+		t.Fatalf("the copy changed with the original: %#v", flatCopy)
+	}
 
 	for i, c := range []struct{ v, out any }{
 		{cloneLine{}, new(cloneLine)},         // unexported field, omitempty
