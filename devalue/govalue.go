@@ -228,6 +228,18 @@ func scalarFields(fields []fieldInfo) bool {
 	return true
 }
 
+// plainString returns the index of string x, writing its text when it is
+// new, for a string no reducer may take.
+func (e *encoder) plainString(x string) int {
+	idx, isNew := e.internStr(x)
+	if isNew {
+		start := len(e.arena)
+		e.arena = AppendString(e.arena, x)
+		e.spans[idx] = span{start, len(e.arena)}
+	}
+	return idx
+}
+
 // encodeScalarStruct writes a struct whose fields are all strings and ints
 // (see scalarFields) when no reducer may take their types: what encodeStruct
 // writes, without asking of each field what it is.
@@ -236,14 +248,7 @@ func (e *encoder) encodeScalarStruct(idx int, rv reflect.Value, fields []fieldIn
 	for j := range fields {
 		fv := rv.Field(fields[j].index[0])
 		if fv.Kind() == reflect.String {
-			x := fv.String()
-			ci, isNew := e.internStr(x)
-			if isNew {
-				start := len(e.arena)
-				e.arena = AppendString(e.arena, x)
-				e.spans[ci] = span{start, len(e.arena)}
-			}
-			idxs[j] = ci
+			idxs[j] = e.plainString(fv.String())
 			continue
 		}
 		i := fv.Int()
@@ -422,14 +427,7 @@ func (e *encoder) scalarField(fv reflect.Value, t reflect.Type) (int, bool) {
 	}
 	switch k {
 	case reflect.String:
-		x := fv.String()
-		idx, isNew := e.internStr(x)
-		if isNew {
-			start := len(e.arena)
-			e.arena = AppendString(e.arena, x)
-			e.spans[idx] = span{start, len(e.arena)}
-		}
-		return idx, true
+		return e.plainString(fv.String()), true
 	case reflect.Int, reflect.Int64, reflect.Int32:
 		i := fv.Int()
 		if i <= -1<<53 || i >= 1<<53 {
