@@ -7,7 +7,6 @@ import (
 	"math/big"
 	"reflect"
 	"strconv"
-	"strings"
 	"sync"
 )
 
@@ -116,6 +115,7 @@ type encoder struct {
 	reducers []Reducer
 	maxDepth int
 	arena    []byte
+	out      []byte // where text joins the slots
 	spans    []span
 	// de-duplication (dedup.go)
 	strList   []strRef
@@ -181,17 +181,24 @@ func (e *encoder) text() string {
 	for _, s := range e.spans {
 		n += s.end - s.start
 	}
-	var sb strings.Builder
-	sb.Grow(n)
-	sb.WriteByte('[')
+	// joined in the encoder's own buffer, then copied once into the string
+	out := e.out
+	if cap(out) < n {
+		out = make([]byte, n)
+	}
+	out = out[:n]
+	out[0] = '['
+	p := 1
 	for i, s := range e.spans {
 		if i > 0 {
-			sb.WriteByte(',')
+			out[p] = ','
+			p++
 		}
-		sb.Write(e.arena[s.start:s.end])
+		p += copy(out[p:], e.arena[s.start:s.end])
 	}
-	sb.WriteByte(']')
-	return sb.String()
+	out[p] = ']'
+	e.out = out[:0]
+	return string(out)
 }
 
 var encoderPool = sync.Pool{New: func() any {
@@ -207,7 +214,7 @@ func (e *encoder) release() {
 	e.reducers = nil
 	e.lastType, e.lastFields = nil, nil
 	e.litIdx = [3]int{}
-	if cap(e.arena) > 8<<20 || len(e.spans) > 1<<18 {
+	if cap(e.arena) > 8<<20 || cap(e.out) > 8<<20 || len(e.spans) > 1<<18 {
 		return // let the garbage collector have it
 	}
 	e.arena, e.spans = e.arena[:0], e.spans[:0]
