@@ -112,16 +112,16 @@ func (t *strTable) put(s string, j int) {
 	t.slots[k] = int32(j + 1)
 }
 
-// reuseSlots is the largest table a pooled encoder keeps for its next text:
-// one that saw many strings before is likely to see as many again, and
-// starting with the table, at its size, saves searching a list first and
-// rebuilding the table as it fills.
+// reuseSlots is the largest table a pooled encoder keeps for its next text
+// (see resetDedup): one that saw many strings before is likely to see as
+// many again, and starting with the table, at its size, saves searching a
+// list first and rebuilding the table as it fills.
 const reuseSlots = 1024
 
 // build indexes the whole list.
 func (t *strTable) build(list []strRef) {
 	n := 4 * linearMax
-	for n < 2*len(list) || (n < cap(t.slots) && n < reuseSlots) {
+	for n < 2*len(list) {
 		n *= 2
 	}
 	if t.seed == (maphash.Seed{}) {
@@ -219,15 +219,16 @@ func (e *encoder) addObject(o *Object, i int) { e.ptrs.add(o, i, 4*linearMax) }
 func (e *encoder) resetDedup() {
 	clear(e.strList)
 	e.strList = e.strList[:0]
-	if e.strMapped && len(e.strTab.slots) <= reuseSlots {
+	switch {
+	case cap(e.strTab.slots) > 1<<16:
+		e.strTab.slots, e.strList = nil, nil
+		e.strMapped = false
+	case e.strMapped && len(e.strTab.slots) <= reuseSlots:
 		// the last text needed the table: the next starts with it, empty,
 		// rather than search a list and then build the table again
 		clear(e.strTab.slots)
-	} else {
+	default:
 		e.strMapped = false
-	}
-	if cap(e.strTab.slots) > 1<<16 {
-		e.strTab.slots, e.strList = nil, nil
 	}
 	e.nums.reset()
 	e.objs.reset()
