@@ -364,6 +364,11 @@ func (e *encoder) flattenRV(rv reflect.Value, depth int) (int, error) {
 	return e.flatten(rv.Interface(), depth)
 }
 
+// leftOut marks, among a struct's field indices, a field left out
+// (omitempty, omitzero, or promoted through a nil pointer): no slot or
+// sentinel has this value.
+const leftOut = math.MinInt
+
 // encodeStruct writes slot idx for a struct, field by field.
 func (e *encoder) encodeStruct(idx int, rv reflect.Value, fields []fieldInfo, depth int) error {
 	var small [16]int
@@ -371,7 +376,6 @@ func (e *encoder) encodeStruct(idx int, rv reflect.Value, fields []fieldInfo, de
 	if len(fields) > len(small) {
 		idxs = make([]int, 0, len(fields))
 	}
-	var skipped uint64 // fields left out (omitempty), for the first 64
 	for j := range fields {
 		f := &fields[j]
 		var fv reflect.Value
@@ -382,12 +386,8 @@ func (e *encoder) encodeStruct(idx int, rv reflect.Value, fields []fieldInfo, de
 			fv, ok = fieldByIndex(rv, f.index)
 		}
 		if !ok || (f.omitEmpty && isEmptyValue(fv)) || (f.omitZero && fv.IsZero()) {
-			if j < 64 {
-				skipped |= 1 << j
-				idxs = append(idxs, 0)
-				continue
-			}
-			fv = reflect.Value{}
+			idxs = append(idxs, leftOut)
+			continue
 		}
 		if ci, ok := e.scalarField(fv, f.typ); ok {
 			idxs = append(idxs, ci)
@@ -404,7 +404,7 @@ func (e *encoder) encodeStruct(idx int, rv reflect.Value, fields []fieldInfo, de
 	first := true
 	for j := range fields {
 		f := &fields[j]
-		if j < 64 && skipped&(1<<j) != 0 {
+		if idxs[j] == leftOut {
 			continue
 		}
 		if !first {

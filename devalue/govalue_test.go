@@ -208,3 +208,98 @@ func TestReducerTypes(t *testing.T) {
 		}
 	}
 }
+
+// wideStruct has more fields than the 64 encodeStruct once tracked in a
+// bitmask, with omitempty fields after them.
+type wideStruct struct {
+	F0  int
+	F1  int
+	F2  int
+	F3  int
+	F4  int
+	F5  int
+	F6  int
+	F7  int
+	F8  int
+	F9  int
+	F10 int
+	F11 int
+	F12 int
+	F13 int
+	F14 int
+	F15 int
+	F16 int
+	F17 int
+	F18 int
+	F19 int
+	F20 int
+	F21 int
+	F22 int
+	F23 int
+	F24 int
+	F25 int
+	F26 int
+	F27 int
+	F28 int
+	F29 int
+	F30 int
+	F31 int
+	F32 int
+	F33 int
+	F34 int
+	F35 int
+	F36 int
+	F37 int
+	F38 int
+	F39 int
+	F40 int
+	F41 int
+	F42 int
+	F43 int
+	F44 int
+	F45 int
+	F46 int
+	F47 int
+	F48 int
+	F49 int
+	F50 int
+	F51 int
+	F52 int
+	F53 int
+	F54 int
+	F55 int
+	F56 int
+	F57 int
+	F58 int
+	F59 int
+	F60 int
+	F61 int
+	F62 int
+	F63 int
+	S   string `json:"s,omitempty"`
+	N   int    `json:"n,omitempty"`
+	L   []int  `json:"l,omitempty"`
+}
+
+// TestOmitEmptyBeyond64Fields: empty omitempty fields past the 64th are left
+// out, as they are before it and as the value model leaves them out; a
+// string or an int there once panicked or was written as undefined.
+func TestOmitEmptyBeyond64Fields(t *testing.T) {
+	for _, v := range []wideStruct{{}, {F63: 7, S: "x"}, {N: 3, L: []int{1}}} {
+		got, err := Stringify(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := ValueOf(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := Stringify(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != want {
+			t.Errorf("Stringify(%+v)\n got %s\nwant %s", v, got, want)
+		}
+	}
+}
