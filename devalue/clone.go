@@ -178,7 +178,7 @@ func (c *cloner) scalar(rv reflect.Value) (handled, ok bool) {
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
 		i := rv.Int()
 		c.size += 25
-		return true, i > -1<<53 && i < 1<<53
+		return true, safeInt(i)
 	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
 		c.size += 25
 		return true, rv.Uint() < 1<<53
@@ -247,7 +247,7 @@ func (c *cloner) checkScalarStructs(rv reflect.Value, fields []fieldInfo) bool {
 				c.size += stringCost(len(s))
 				continue
 			}
-			if x := fv.Int(); x <= -1<<53 || x >= 1<<53 {
+			if !safeInt(fv.Int()) {
 				return false
 			}
 			c.size += 25

@@ -46,7 +46,7 @@ func scalarOf(rv reflect.Value) (any, error) {
 		return rv.Bool(), nil
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
 		i := rv.Int()
-		if i <= -1<<53 || i >= 1<<53 {
+		if !safeInt(i) {
 			return nil, errUnsafeInt
 		}
 		return float64(i), nil
@@ -252,7 +252,7 @@ func (e *encoder) encodeScalarStruct(idx int, rv reflect.Value, fields []fieldIn
 			continue
 		}
 		i := fv.Int()
-		if i <= -1<<53 || i >= 1<<53 {
+		if !safeInt(i) {
 			return withPath(notSerializable(unsafeIntMsg, fv.Interface()), pathKey(fields[j].name))
 		}
 		idxs[j], _ = e.number(float64(i), nil, 0)
@@ -297,15 +297,7 @@ func (e *encoder) flattenRV(rv reflect.Value, depth int) (int, error) {
 	}
 	switch rv.Kind() {
 	case reflect.String:
-		x := rv.String()
-		idx, isNew := e.internStr(x)
-		if !isNew {
-			return idx, nil
-		}
-		start := len(e.arena)
-		e.arena = AppendString(e.arena, x)
-		e.spans[idx] = span{start, len(e.arena)}
-		return idx, nil
+		return e.plainString(rv.String()), nil
 	case reflect.Bool:
 		if rv.Bool() {
 			return e.literal(2, nil, depth)
@@ -313,7 +305,7 @@ func (e *encoder) flattenRV(rv reflect.Value, depth int) (int, error) {
 		return e.literal(1, nil, depth)
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
 		i := rv.Int()
-		if i <= -1<<53 || i >= 1<<53 {
+		if !safeInt(i) {
 			return 0, notSerializable(unsafeIntMsg, rv.Interface())
 		}
 		return e.number(float64(i), nil, depth)
@@ -430,7 +422,7 @@ func (e *encoder) scalarField(fv reflect.Value, t reflect.Type) (int, bool) {
 		return e.plainString(fv.String()), true
 	case reflect.Int, reflect.Int64, reflect.Int32:
 		i := fv.Int()
-		if i <= -1<<53 || i >= 1<<53 {
+		if !safeInt(i) {
 			return 0, false // flattenRV gives the error
 		}
 		idx, _ := e.number(float64(i), nil, 0)
@@ -438,6 +430,9 @@ func (e *encoder) scalarField(fv reflect.Value, t reflect.Type) (int, bool) {
 	}
 	return 0, false
 }
+
+// safeInt reports whether JavaScript holds i exactly: |i| < 2^53.
+func safeInt(i int64) bool { return i > -1<<53 && i < 1<<53 }
 
 // encodeSlice writes slot idx for a slice or array (not of bytes).
 func (e *encoder) encodeSlice(idx int, rv reflect.Value, depth int) error {
@@ -895,7 +890,7 @@ func (c *converter) convRV(rv reflect.Value, depth int) (any, error) {
 		return rv.Bool(), nil
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
 		i := rv.Int()
-		if i <= -1<<53 || i >= 1<<53 {
+		if !safeInt(i) {
 			return nil, notSerializable(unsafeIntMsg, rv.Interface())
 		}
 		return boxFloat(float64(i)), nil
@@ -975,7 +970,7 @@ func (c *converter) conv(v any, depth int) (any, error) {
 	case float64:
 		return v, nil
 	case int:
-		if x <= -1<<53 || x >= 1<<53 {
+		if !safeInt(int64(x)) {
 			return nil, notSerializable(unsafeIntMsg, v)
 		}
 		return boxFloat(float64(x)), nil
