@@ -364,16 +364,9 @@ func CopyInto(v, out any) bool {
 	}
 	if src.Kind() == reflect.Slice && dst.IsNil() && src.Len() > 0 {
 		// into a nil slice: only the new array is allocated
-		n := src.Len()
-		dst.Grow(n)
-		dst.SetLen(n)
-		if isFlat(src.Type().Elem()) {
-			reflect.Copy(dst, src)
-			return true
-		}
-		for i := 0; i < n; i++ {
-			dst.Index(i).Set(copyExact(src.Index(i)))
-		}
+		dst.Grow(src.Len())
+		dst.SetLen(src.Len())
+		copyElems(dst, src)
 		return true
 	}
 	dst.Set(copyExact(src))
@@ -428,23 +421,11 @@ func copyExact(v reflect.Value) reflect.Value {
 	case reflect.Slice:
 		n := v.Len()
 		out := reflect.MakeSlice(t, n, n)
-		if isFlat(t.Elem()) {
-			reflect.Copy(out, v)
-			return out
-		}
-		for i := 0; i < n; i++ {
-			out.Index(i).Set(copyExact(v.Index(i)))
-		}
+		copyElems(out, v)
 		return out
 	case reflect.Array:
 		out := reflect.New(t).Elem()
-		if isFlat(t.Elem()) {
-			out.Set(v)
-			return out
-		}
-		for i := 0; i < v.Len(); i++ {
-			out.Index(i).Set(copyExact(v.Index(i)))
-		}
+		copyElems(out, v)
 		return out
 	case reflect.Map:
 		out := reflect.MakeMapWithSize(t, v.Len())
@@ -481,4 +462,16 @@ func fieldsFlat(t reflect.Type, fields []fieldInfo) []bool {
 	}
 	flatCache.Store(t, flat)
 	return flat
+}
+
+// copyElems copies the elements of slice or array src into dst, of the same
+// type and length (an array addressable), as copyExact copies each.
+func copyElems(dst, src reflect.Value) {
+	if isFlat(src.Type().Elem()) {
+		reflect.Copy(dst, src)
+		return
+	}
+	for i := 0; i < src.Len(); i++ {
+		dst.Index(i).Set(copyExact(src.Index(i)))
+	}
 }
