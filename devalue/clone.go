@@ -49,7 +49,8 @@ type cloner struct {
 	lastScalar bool   // every field is a string or an int (see scalarFields)
 }
 
-// plan returns the fields of struct type t as cloneStruct reads them.
+// plan loads the last* fields with what cloneStruct needs to know of struct
+// type t, unless they hold it already.
 func (c *cloner) plan(t reflect.Type) {
 	if t != c.lastType {
 		c.lastType = t
@@ -65,6 +66,9 @@ const refCost = 11
 // stringCost bounds the text of a string of n bytes: each byte may be
 // written as \u00xx, quotes and a comma.
 func stringCost(n int) int { return 6*n + 3 }
+
+// numberCost bounds the text of a number, a comma included.
+const numberCost = 25
 
 func (c *cloner) reducible(t reflect.Type) bool { return declares(c.reducers, c.rkinds, t) }
 
@@ -177,13 +181,13 @@ func (c *cloner) scalar(rv reflect.Value) (handled, ok bool) {
 		return true, true
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
 		i := rv.Int()
-		c.size += 25
+		c.size += numberCost
 		return true, safeInt(i)
 	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
-		c.size += 25
+		c.size += numberCost
 		return true, rv.Uint() < 1<<53
 	case reflect.Float32, reflect.Float64:
-		c.size += 25
+		c.size += numberCost
 		return true, true
 	}
 	return false, false
@@ -250,7 +254,7 @@ func (c *cloner) checkScalarStructs(rv reflect.Value, fields []fieldInfo) bool {
 			if !safeInt(fv.Int()) {
 				return false
 			}
-			c.size += 25
+			c.size += numberCost
 		}
 	}
 	return true
