@@ -470,13 +470,7 @@ func (e *encoder) encodeSlice(idx int, rv reflect.Value, depth int) error {
 		idxs = append(idxs, ci)
 	}
 	b := e.buf(depth)
-	b = append(b, '[')
-	for j, i := range idxs {
-		if j > 0 {
-			b = append(b, ',')
-		}
-		b = appendIdx(b, i)
-	}
+	b = appendIdxList(append(b, '['), idxs)
 	e.commit(idx, depth, append(b, ']'))
 	return nil
 }

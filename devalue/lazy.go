@@ -609,14 +609,7 @@ func (e *encoder) copySlot(d *decoder, i, depth int) (int, error) {
 	}
 	b := e.buf(depth)
 	if tk.kind == tArray {
-		b = append(b, '[')
-		for k, j := range idxs {
-			if k > 0 {
-				b = append(b, ',')
-			}
-			b = appendIdx(b, j)
-		}
-		b = append(b, ']')
+		b = append(appendIdxList(append(b, '['), idxs), ']')
 	} else {
 		b = append(b, '{')
 		for c, k := t+1, 0; c < int(tk.end); c, k = d.next(c+1), k+1 {

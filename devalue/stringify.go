@@ -491,6 +491,17 @@ func (e *encoder) reduce(idx int, v any, depth int) (bool, error) {
 	return false, nil
 }
 
+// appendIdxList appends the indices, separated by commas.
+func appendIdxList(b []byte, idxs []int) []byte {
+	for j, i := range idxs {
+		if j > 0 {
+			b = append(b, ',')
+		}
+		b = appendIdx(b, i)
+	}
+	return b
+}
+
 func appendIdx(b []byte, i int) []byte {
 	switch {
 	case i >= 0 && i < 10:
@@ -825,13 +836,7 @@ func (e *encoder) encodeArray(idx int, a *Array, depth int) error {
 		idxs = append(idxs, ci)
 	}
 	b := e.buf(depth)
-	b = append(b, '[')
-	for j, i := range idxs {
-		if j > 0 {
-			b = append(b, ',')
-		}
-		b = appendIdx(b, i)
-	}
+	b = appendIdxList(append(b, '['), idxs)
 	e.commit(idx, depth, append(b, ']'))
 	return nil
 }
