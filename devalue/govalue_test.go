@@ -286,20 +286,6 @@ type wideStruct struct {
 // string or an int there once panicked or was written as undefined.
 func TestOmitEmptyBeyond64Fields(t *testing.T) {
 	for _, v := range []wideStruct{{}, {F63: 7, S: "x"}, {N: 3, L: []int{1}}} {
-		got, err := Stringify(v)
-		if err != nil {
-			t.Fatal(err)
-		}
-		m, err := ValueOf(v)
-		if err != nil {
-			t.Fatal(err)
-		}
-		want, err := Stringify(m)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got != want {
-			t.Errorf("Stringify(%+v)\n got %s\nwant %s", v, got, want)
-		}
+		checkWrittenAsModel(t, v)
 	}
 }

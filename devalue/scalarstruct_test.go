@@ -39,21 +39,28 @@ func TestScalarStructSlices(t *testing.T) {
 		if iter%3 == 1 { // the slice inside a map and next to other strings
 			v = map[string]any{"cart": lines, "user": words[rng.IntN(len(words))]}
 		}
-		got, err := Stringify(v)
-		if err != nil {
-			t.Fatal(err)
-		}
-		m, err := ValueOf(v)
-		if err != nil {
-			t.Fatal(err)
-		}
-		want, err := Stringify(m)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got != want {
-			t.Fatalf("Stringify(%#v)\n got %s\nwant %s", v, got, want)
-		}
+		checkWrittenAsModel(t, v)
+	}
+}
+
+// checkWrittenAsModel checks that Stringify writes Go value v as it writes
+// the same value converted to the value model.
+func checkWrittenAsModel(t *testing.T, v any) {
+	t.Helper()
+	got, err := Stringify(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := ValueOf(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := Stringify(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != want {
+		t.Fatalf("Stringify(%+v)\n got %s\nwant %s", v, got, want)
 	}
 }
 
