@@ -263,7 +263,7 @@ func (e *encoder) flatten(v any, depth int) (int, error) {
 	case float64:
 		return e.number(x, v, depth)
 	case int:
-		if x > -1<<53 && x < 1<<53 {
+		if safeInt(int64(x)) {
 			return e.number(float64(x), v, depth)
 		}
 		return 0, notSerializable(unsafeIntMsg, v)
