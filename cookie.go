@@ -59,30 +59,23 @@ func (c *CookieConfig) normalize() error {
 	return nil
 }
 
-// setCookie formats the Set-Cookie value for id, attribute for attribute in the
-// order Astro (jshttp/cookie) writes them:
-// name=value; Max-Age; Domain; Path; Expires; HttpOnly; Secure; Partitioned; SameSite.
-func (c *CookieConfig) setCookie(id string, maxAge int) string {
+// line is the Set-Cookie value that sets the cookie to id with maxAge (none
+// when 0), or, when id is "", removes it.
+func (c *CookieConfig) line(id string, maxAge int) string {
 	var b strings.Builder
-	b.Grow(len(c.Name) + len(id) + 64 + len(c.Domain) + len(c.Path))
+	b.Grow(len(c.Name) + len(id) + 80 + len(c.Domain) + len(c.Path))
 	b.WriteString(c.Name)
 	b.WriteByte('=')
-	b.WriteString(id)
-	if maxAge > 0 {
+	if id == "" {
+		b.WriteString("deleted")
+	} else {
+		b.WriteString(id)
+	}
+	if maxAge > 0 && id != "" {
 		b.WriteString("; Max-Age=")
 		b.WriteString(strconv.Itoa(maxAge))
 	}
-	c.writeTail(&b, false)
-	return b.String()
-}
-
-// deleteCookie formats the Set-Cookie value that removes the cookie, exactly as
-// Astro's cookies.delete does: value "deleted", Expires in 1970, Max-Age left out.
-func (c *CookieConfig) deleteCookie() string {
-	var b strings.Builder
-	b.WriteString(c.Name)
-	b.WriteString("=deleted")
-	c.writeTail(&b, true)
+	c.writeTail(&b, id == "")
 	return b.String()
 }
 

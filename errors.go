@@ -16,8 +16,12 @@ var (
 	// ErrInvalidKey reports an empty session key, or the reserved MetaKey.
 	ErrInvalidKey = errors.New("session: invalid session key")
 	// ErrCorruptRecord reports a stored record that is not a devalue Map of
-	// entries. Reads return it only with Config.StrictRecords.
+	// entries, or a stored value that cannot be read. Reads return it for a whole
+	// record only with Config.StrictRecords.
 	ErrCorruptRecord = errors.New("session: the stored session data could not be parsed")
+	// ErrValueType reports a stored value that does not fit the Go type a typed
+	// read asked for. The error names the key; Key.GetOrDrop recovers from it.
+	ErrValueType = errors.New("session: stored value does not fit the type")
 	// ErrStorage reports a failed call to the storage driver.
 	ErrStorage = errors.New("session: storage failed")
 	// ErrInvalidID reports a session ID that is not a lowercase version 4 UUID.

@@ -12,55 +12,70 @@ import (
 )
 
 // MetaKey is the reserved session key under which the record keeps what the
-// idle timeout, the absolute lifetime and the user binding need: when the session
-// was created, when it was last seen and whose it is. It is written only when one
-// of those features is used; Keys, Get and Set never show or touch it. An Astro
-// site sharing the store sees it as one more key.
+// idle timeout, the absolute lifetime, remember-me and the user binding need:
+// when the session was created, when it was last seen, whose it is. It is
+// written only when one of those features is used; Keys, Get and Set never show
+// or touch it. An Astro site sharing the store sees it as one more key; if an
+// Astro application stores its own value under this key, the value is kept as
+// it is and those features are off for that session.
 const MetaKey = "$session"
 
-// userIndexPrefix starts the storage key of a user's index of session IDs.
-const userIndexPrefix = "session-users:"
-
-// meta is the decoded MetaKey entry.
+// meta is this package's MetaKey entry.
 type meta struct {
-	created float64 // epoch ms
-	seen    float64 // epoch ms
-	user    string
+	Created  float64 // epoch ms
+	Seen     float64 // epoch ms
+	User     string
+	Remember int8 // 0 the configured cookie, 1 persistent, -1 browser-session
 }
 
+// decodeMeta reads a MetaKey value, or returns nil when it is not one this
+// package wrote (an Astro application's own data).
 func decodeMeta(v any) *meta {
 	obj, ok := v.(*devalue.Object)
 	if !ok {
 		return nil
 	}
-	m := &meta{}
-	if f, ok := getNumber(obj, "created"); ok {
-		m.created = f
+	md := &meta{}
+	for _, k := range obj.Keys() {
+		x, _ := obj.Get(k)
+		f, isNum := x.(float64)
+		isNum = isNum && !math.IsNaN(f)
+		switch k {
+		case "created", "seen":
+			if !isNum {
+				return nil
+			}
+			if k == "created" {
+				md.Created = f
+			} else {
+				md.Seen = f
+			}
+		case "user":
+			if md.User, ok = x.(string); !ok {
+				return nil
+			}
+		case "remember":
+			b, ok := x.(bool)
+			if !ok {
+				return nil
+			}
+			md.Remember = map[bool]int8{true: 1, false: -1}[b]
+		default:
+			return nil
+		}
 	}
-	if f, ok := getNumber(obj, "seen"); ok {
-		m.seen = f
-	}
-	if u, ok := obj.Get("user"); ok {
-		m.user, _ = u.(string)
-	}
-	return m
+	return md
 }
 
-func getNumber(o *devalue.Object, k string) (float64, bool) {
-	v, ok := o.Get(k)
-	if !ok {
-		return 0, false
-	}
-	f, ok := v.(float64)
-	return f, ok && !math.IsNaN(f)
-}
-
-func (m *meta) value() *devalue.Object {
+func (md *meta) value() *devalue.Object {
 	o := devalue.NewObject()
-	o.Set("created", m.created)
-	o.Set("seen", m.seen)
-	if m.user != "" {
-		o.Set("user", m.user)
+	o.Set("created", md.Created)
+	o.Set("seen", md.Seen)
+	if md.User != "" {
+		o.Set("user", md.User)
+	}
+	if md.Remember != 0 {
+		o.Set("remember", md.Remember > 0)
 	}
 	return o
 }
@@ -73,10 +88,10 @@ func (m *Manager) expiredMeta(md *meta, nowMS float64) bool {
 	if md == nil {
 		return false
 	}
-	if m.absolute > 0 && md.created > 0 && nowMS-md.created > ms(m.absolute) {
+	if m.absolute > 0 && md.Created > 0 && nowMS-md.Created > ms(m.absolute) {
 		return true
 	}
-	return m.idle > 0 && md.seen > 0 && nowMS-md.seen > ms(m.idle)
+	return m.idle > 0 && md.Seen > 0 && nowMS-md.Seen > ms(m.idle)
 }
 
 // lifetimeLeft is how long a session with md may still live, or 0 when unbounded.
@@ -85,8 +100,8 @@ func (m *Manager) lifetimeLeft(md *meta, nowMS float64) time.Duration {
 	if m.idle > 0 {
 		left = m.idle
 	}
-	if m.absolute > 0 && md != nil && md.created > 0 {
-		abs := time.Duration((md.created + ms(m.absolute) - nowMS) * float64(time.Millisecond))
+	if m.absolute > 0 && md != nil && md.Created > 0 {
+		abs := time.Duration((md.Created + ms(m.absolute) - nowMS) * float64(time.Millisecond))
 		if left == 0 || abs < left {
 			left = max(abs, time.Second)
 		}
@@ -97,68 +112,107 @@ func (m *Manager) lifetimeLeft(md *meta, nowMS float64) time.Duration {
 // refreshDue reports whether a request should write the session only to record
 // that it was seen: at most once per tenth of the idle timeout.
 func (m *Manager) refreshDue(md *meta, nowMS float64) bool {
-	return m.idle > 0 && md != nil && nowMS-md.seen > ms(m.idle)/10
+	return m.idle > 0 && nowMS-md.Seen > ms(m.idle)/10
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
-// cookieMaxAge keeps the cookie's Max-Age in step with the session's remaining lifetime.
+// touchMeta records, in a record about to be written, when the session was
+// last seen (and created), when the timeouts need it.
+func (s *Session) touchMeta(now float64) {
+	md := s.data.meta
+	if md == nil && (!s.m.timeouts() || s.data.foreignMeta()) {
+		return
+	}
+	if md == nil {
+		md = &meta{Created: now}
+		s.data.meta = md
+	}
+	md.Seen = now
+}
+
+// rememberDefault is the cookie lifetime of a remembered session when neither
+// CookieConfig.MaxAge nor a timeout gives one.
+const rememberDefault = 30 * 24 * time.Hour
+
+// cookieMaxAge is the Max-Age of the session's cookie: the configured one, or
+// what RememberMe chose, kept within the session's remaining lifetime.
 func (s *Session) cookieMaxAge() int {
-	maxAge := s.m.cookie.MaxAge
-	if !s.m.timeouts() {
-		return maxAge
+	maxAge, md := s.m.cookie.MaxAge, s.data.meta
+	if md != nil && md.Remember < 0 {
+		return 0
 	}
-	var md *meta
-	if s.data != nil {
-		md = s.data.meta
+	left := int(s.m.lifetimeLeft(md, s.m.nowMS()) / time.Second)
+	if md != nil && md.Remember > 0 && maxAge == 0 {
+		maxAge = left
+		if maxAge == 0 {
+			maxAge = int(rememberDefault / time.Second)
+		}
 	}
-	left := int(s.m.lifetimeLeft(md, s.now()) / time.Second)
-	if left > 0 && (maxAge == 0 || left < maxAge) {
+	if s.m.timeouts() && left > 0 && (maxAge == 0 || left < maxAge) {
 		return left
 	}
 	return maxAge
+}
+
+// RememberMe chooses, for this session, between a persistent cookie (true:
+// with a Max-Age of CookieConfig.MaxAge, or the session's remaining lifetime,
+// or 30 days) and a browser-session cookie (false: no Max-Age), whatever
+// CookieConfig.MaxAge says for other sessions. The choice is kept in the
+// record, so it survives Regenerate and every later response sends the same
+// kind of cookie. Call it at login.
+func (s *Session) RememberMe(remember bool) error {
+	return s.editMeta(func(md *meta) { md.Remember = map[bool]int8{true: 1, false: -1}[remember] })
 }
 
 // SetUser binds the session to a user, so that Manager.DestroyUser can end all
 // of that user's sessions ("log out everywhere"). Call it at login, after
 // Regenerate. An empty userID removes the binding.
 func (s *Session) SetUser(userID string) error {
-	s.mu.Lock()
+	return s.editMeta(func(md *meta) {
+		if md.User != "" && md.User != userID && s.storedOK {
+			s.index = append(s.index, indexChange{user: md.User, id: s.id})
+		}
+		md.User = userID
+		s.indexAdd = userID != ""
+	})
+}
+
+func (s *Session) editMeta(edit func(md *meta)) error {
+	s.lock()
 	defer s.mu.Unlock()
-	if err := s.ensureLoaded(s.ctx); err != nil {
+	if err := s.merge(); err != nil {
 		return err
+	}
+	if s.data.foreignMeta() {
+		return fmt.Errorf("%w: the key %q holds the application's own data", ErrInvalidKey, MetaKey)
 	}
 	if err := s.prepareWrite(); err != nil {
 		return err
 	}
-	md := s.data.meta
-	if md == nil {
-		now := s.now()
-		md = &meta{created: now, seen: now}
-		s.data.meta = md
+	if s.data.meta == nil {
+		now := s.m.nowMS()
+		s.data.meta = &meta{Created: now, Seen: now}
 	}
-	if md.user != "" && md.user != userID {
-		s.indexRemove = append(s.indexRemove, indexChange{user: md.user, id: s.id})
-	}
-	md.user = userID
-	s.indexAdd = userID != ""
+	edit(s.data.meta)
+	s.metaSet = true
 	return nil
 }
 
 // User returns the user the session is bound to with SetUser, or "".
 func (s *Session) User() (string, error) {
-	s.mu.Lock()
+	s.lock()
 	defer s.mu.Unlock()
-	if err := s.ensureLoaded(s.ctx); err != nil {
+	if err := s.merge(); err != nil || s.data.meta == nil {
 		return "", err
 	}
-	if s.data == nil || s.data.meta == nil {
-		return "", nil
-	}
-	return s.data.meta.user, nil
+	return s.data.meta.User, nil
 }
 
 type indexChange struct{ user, id string }
+
+// userIndexPrefix starts the storage key of a user's index of session IDs.
+const userIndexPrefix = "session-users:"
 
 // userIndexKey is the storage key of a user's index: a hash, so that any user ID
 // makes a valid key of fixed length.
@@ -168,53 +222,36 @@ func userIndexKey(userID string) string {
 }
 
 // updateUserIndex adds id to (add) or removes ids from a user's index, and drops
-// the IDs whose sessions no longer exist. It uses the driver's conditional write
-// where there is one, so concurrent logins of one user keep every ID.
+// the IDs whose sessions no longer exist, with compare-and-swap where the
+// driver has it, so concurrent logins of one user keep every ID.
 func (m *Manager) updateUserIndex(ctx context.Context, userID string, add string, remove []string) error {
 	key := userIndexKey(userID)
-	for attempt := 1; ; attempt++ {
-		old, exists, err := m.store.Get(ctx, key)
-		if err != nil {
-			return m.storageError("reading the user index", err)
-		}
-		ids := parseIndex(old)
-		next := make([]string, 0, len(ids)+1)
-		for _, id := range ids {
+	old, ok, err := m.get(ctx, key, "reading the user index")
+	if err != nil {
+		return err
+	}
+	_, err = m.swap(ctx, key, "writing the user index", old, ok, func(old string, _ bool) (string, time.Duration, error) {
+		var next []string
+		for _, id := range parseIndex(old) {
 			if id == add || contains(remove, id) || contains(next, id) {
 				continue
 			}
-			if ok, err := m.store.Has(ctx, id); err != nil {
-				return m.storageError("checking a session", err)
-			} else if ok {
+			if live, err := m.has(ctx, id); err != nil {
+				return "", 0, err
+			} else if live {
 				next = append(next, id)
 			}
 		}
 		if add != "" {
 			next = append(next, add)
 		}
-		text := ""
-		if len(next) > 0 {
-			if text, err = devalue.Stringify(next); err != nil {
-				return err
-			}
+		if len(next) == 0 {
+			return "", 0, nil
 		}
-		if m.swapper == nil {
-			if err := m.store.Set(ctx, key, text, 0); err != nil {
-				return m.storageError("writing the user index", err)
-			}
-			return nil
-		}
-		ok, err := m.swapper.CompareAndSwap(ctx, key, old, exists, text, 0)
-		if err != nil {
-			return m.storageError("writing the user index", err)
-		}
-		if ok {
-			return nil
-		}
-		if attempt >= maxWriteAttempts {
-			return fmt.Errorf("%w: user index: gave up after %d attempts", ErrConflict, attempt)
-		}
-	}
+		text, err := devalue.Stringify(next)
+		return text, 0, err
+	})
+	return err
 }
 
 func parseIndex(text string) []string {
@@ -245,15 +282,15 @@ func contains(list []string, s string) bool {
 
 // UserSessions returns the IDs of the live sessions bound to userID with SetUser.
 func (m *Manager) UserSessions(ctx context.Context, userID string) ([]string, error) {
-	text, _, err := m.store.Get(ctx, userIndexKey(userID))
+	text, _, err := m.get(ctx, userIndexKey(userID), "reading the user index")
 	if err != nil {
-		return nil, m.storageError("reading the user index", err)
+		return nil, err
 	}
 	var live []string
 	for _, id := range parseIndex(text) {
-		ok, err := m.store.Has(ctx, id)
+		ok, err := m.has(ctx, id)
 		if err != nil {
-			return nil, m.storageError("checking a session", err)
+			return nil, err
 		}
 		if ok {
 			live = append(live, id)
@@ -273,13 +310,10 @@ func (m *Manager) DestroyUser(ctx context.Context, userID string) (int, error) {
 	}
 	n := 0
 	for _, id := range ids {
-		if err := m.store.Delete(ctx, id); err != nil {
-			return n, m.storageError("removing a session", err)
+		if err := m.remove(ctx, id, "removing a session"); err != nil {
+			return n, err
 		}
 		n++
 	}
-	if err := m.store.Delete(ctx, userIndexKey(userID)); err != nil {
-		return n, m.storageError("removing the user index", err)
-	}
-	return n, nil
+	return n, m.remove(ctx, userIndexKey(userID), "removing the user index")
 }

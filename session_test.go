@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -287,7 +288,7 @@ func TestExpiredEntriesAndTTL(t *testing.T) {
 			s := From(r.Context())
 			s.Set("default", 1)
 			s.Set("short", 2, WithTTL(30*time.Millisecond))
-			s.Set("forever", 3, WithTTL(0))
+			s.Set("forever", 3, WithoutTTL())
 		})
 		if _, body := e.do("GET", "/read", "astro-session="+id); body != "[kept] <nil>" {
 			t.Fatalf("got %q", body)
@@ -295,7 +296,7 @@ func TestExpiredEntriesAndTTL(t *testing.T) {
 		before := float64(e.mgr.clock().UnixMilli())
 		e.do("GET", "/set", "astro-session="+id)
 		text, _, _ := d.Get(context.Background(), id)
-		rec, err := decodeRecord(text)
+		rec, err := decodeRecord(text, math.Inf(-1))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -305,7 +306,7 @@ func TestExpiredEntriesAndTTL(t *testing.T) {
 			t.Fatalf("default TTL: expires %v, now %v", exp, before)
 		}
 		if forever.hasExp {
-			t.Fatal("WithTTL(0) stored an expiry")
+			t.Fatal("WithoutTTL stored an expiry")
 		}
 		clock.advance(60 * time.Millisecond)
 		if _, body := e.do("GET", "/read", "astro-session="+id); body != "[default forever kept] <nil>" {
@@ -544,7 +545,7 @@ func TestConcurrentUpdatesLoseNothing(t *testing.T) {
 		}
 		wg.Wait()
 		text, _, _ := d.Get(context.Background(), id)
-		rec, err := decodeRecord(text)
+		rec, err := decodeRecord(text, math.Inf(-1))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -553,7 +554,7 @@ func TestConcurrentUpdatesLoseNothing(t *testing.T) {
 		if !ok {
 			t.Fatal("cart lost")
 		}
-		if err := cartEntry.val.decode(&items); err != nil {
+		if err := devalue.Decode(cartEntry.data, &items); err != nil {
 			t.Fatal(err)
 		}
 		seen := map[string]bool{}
@@ -592,7 +593,7 @@ func TestConfig(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer m.Close()
-	if got, want := m.cookie.setCookie("x", 3600), "sid=x; Max-Age=3600; Domain=example.com; Path=/; HttpOnly; SameSite=Strict"; got != want {
+	if got, want := m.cookie.line("x", 3600), "sid=x; Max-Age=3600; Domain=example.com; Path=/; HttpOnly; SameSite=Strict"; got != want {
 		t.Fatalf("got  %s\nwant %s", got, want)
 	}
 }

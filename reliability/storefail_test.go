@@ -200,7 +200,7 @@ func (c *pgCluster) crash(t *testing.T) {
 // new count, GET /n the stored one. A session error is logged by the app and
 // answered with a 503; a failed save is answered by the session middleware.
 func outageApp(t *testing.T, d storage.Driver) *app {
-	a := newApp(t, d, session.Config{WriteTimeout: 5 * time.Second})
+	a := newApp(t, d, session.Config{StoreTimeout: 5 * time.Second})
 	appLog := a.logs.logger()
 	fail := func(w http.ResponseWriter, r *http.Request, err error) {
 		appLog.Error("app: session unavailable", "path", r.URL.Path, "error", err)

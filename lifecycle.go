@@ -1,0 +1,95 @@
+package session
+
+import (
+	"context"
+	"fmt"
+)
+
+// Start begins the session of one request from the value of the session cookie
+// it carried ("" when it carried none; see Manager.CookieName). A value that is
+// not a well-formed session ID is ignored. Start reads nothing from the store:
+// the record is read on the session's first read. Finish the session before
+// the response is written.
+func (m *Manager) Start(ctx context.Context, cookieValue string) *Session {
+	s := &Session{m: m, ctx: ctx}
+	if ValidID(cookieValue) {
+		s.id, s.fromClient = cookieValue, true
+	}
+	return s
+}
+
+// Finish saves what the request changed and returns the Set-Cookie header value
+// to send with the response, or "" when the cookie does not change. Call it
+// before the response's headers are written. It may be called again after
+// more changes: they are saved, but a change that needs a new cookie then
+// fails with ErrHeadersWritten. A session that was never used costs nothing.
+func (s *Session) Finish(ctx context.Context) (setCookie string, err error) {
+	if s == nil {
+		return "", nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if ctx != nil {
+		s.ctx = ctx
+	}
+	if s.pending() {
+		if err := s.save(nil); err != nil {
+			return "", err
+		}
+	}
+	if s.cookie == cookieKeep {
+		s.sealed = true
+		return "", nil
+	}
+	if s.sealed {
+		s.cookie = cookieKeep
+		return "", fmt.Errorf("%w: the session cookie changed after the response started", ErrHeadersWritten)
+	}
+	s.sealed = true
+	return s.cookieLine(), nil
+}
+
+// cookieLine is the Set-Cookie value for the session's cookie state.
+func (s *Session) cookieLine() string {
+	state := s.cookie
+	s.cookie = cookieKeep
+	if state == cookieSend && s.id != "" {
+		return s.m.cookie.line(s.id, s.cookieMaxAge())
+	}
+	return s.m.cookie.line("", -1)
+}
+
+// Used reports whether the request called any of the session's methods. A
+// framework adds "Vary: Cookie" to the response of a request that did.
+func (s *Session) Used() bool {
+	if s == nil {
+		return false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.used
+}
+
+// Save writes the session's changes now instead of at Finish, for handlers
+// that stream or want to know that the write succeeded. The cookie is still
+// sent by Finish.
+func (s *Session) Save() error {
+	s.lock()
+	defer s.mu.Unlock()
+	return s.save(nil)
+}
+
+type contextKey struct{}
+
+// NewContext returns a copy of ctx that carries s, for From.
+func NewContext(ctx context.Context, s *Session) context.Context {
+	return context.WithValue(ctx, contextKey{}, s)
+}
+
+// From returns the session that ctx carries (see NewContext; the middleware
+// puts it in every request's context), or nil when there is none. Every method
+// of a nil *Session panics with a message saying what is missing.
+func From(ctx context.Context) *Session {
+	s, _ := ctx.Value(contextKey{}).(*Session)
+	return s
+}

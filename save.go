@@ -1,0 +1,215 @@
+package session
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// This file is the one save path: the pending changes merged into what the
+// store holds, written with compare-and-swap (Manager.swap, store.go).
+
+// pending reports whether saving the session has anything to do.
+func (s *Session) pending() bool {
+	return len(s.changes) > 0 || s.metaSet || len(s.destroy) > 0 || len(s.index) > 0 || s.indexAdd
+}
+
+// update is an Update, applied to the record in the write that saves it.
+type update struct {
+	key   string
+	apply func(old any, ok bool) (any, error)
+	opts  []SetOption
+}
+
+// errGone reports that the session's record was removed while the request ran.
+var errGone = errors.New("the session was removed meanwhile")
+
+// save writes what is pending: the record, the removal of destroyed records and
+// the users' indexes. upd, when not nil, is applied to the record as it is written.
+func (s *Session) save(upd *update) error {
+	if len(s.changes) > 0 || s.metaSet || upd != nil {
+		if err := s.saveRecord(upd); err != nil {
+			return err
+		}
+	}
+	var errs []error
+	for _, id := range s.destroy {
+		if id != s.id || s.dead {
+			errs = append(errs, s.m.remove(s.ctx, id, "removing a session"))
+		}
+	}
+	s.destroy = nil
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	return s.saveIndex()
+}
+
+// saveRecord writes the session's record: the stored record with this
+// request's changes (and upd) on top, retried on the newer record when another
+// writer saved first.
+func (s *Session) saveRecord(upd *update) error {
+	if err := s.merge(); err != nil {
+		return err
+	}
+	if s.dead {
+		// The client's ID has no usable record: a new session takes the changes.
+		if err := s.newSession(); err != nil {
+			return err
+		}
+	}
+	for {
+		now := s.m.nowMS()
+		s.touchMeta(now)
+		var written record
+		text, err := s.m.swap(s.ctx, s.id, "saving the session", s.stored, s.storedOK,
+			func(old string, ok bool) (string, time.Duration, error) {
+				rec, err := s.next(old, ok, now, upd)
+				written = rec
+				if err != nil {
+					return "", 0, err
+				}
+				return s.encode(&rec, ok, now)
+			})
+		switch {
+		case errors.Is(err, errGone):
+			// Removed meanwhile (DestroyUser, expiry): this request's changes go to
+			// a new session that belongs to nobody, and the old one stays gone.
+			s.data.meta, s.metaSet, s.indexAdd = nil, false, false
+			if err := s.newSession(); err != nil {
+				return err
+			}
+			continue
+		case errors.Is(err, errNoWrite):
+			text, written, s.cookie = "", s.data, cookieKeep
+		case err != nil:
+			return err
+		default:
+			s.stored, s.storedOK = text, true
+		}
+		s.data, s.changes, s.metaSet, s.sizeBound = written, nil, false, len(text)
+		return nil
+	}
+}
+
+// newSession moves the session's changes to a new ID.
+func (s *Session) newSession() error {
+	if s.sealed {
+		return fmt.Errorf("%w: the session needs a new ID, whose cookie can no longer be sent", ErrHeadersWritten)
+	}
+	if s.storedOK && s.id != "" {
+		s.destroy = append(s.destroy, s.id)
+	}
+	s.id, s.dead, s.stored, s.storedOK, s.cookie = NewID(), false, "", false, cookieSend
+	return nil
+}
+
+// next is the record to write over old: this request's data, rebased on old
+// when another writer changed it since it was read, with upd applied.
+func (s *Session) next(old string, ok bool, now float64, upd *update) (record, error) {
+	if old != s.stored || ok != s.storedOK {
+		if err := s.rebase(old, ok, now); err != nil {
+			return record{}, err
+		}
+	}
+	rec := record{entries: append([]entry(nil), s.data.entries...), meta: s.data.meta}
+	if upd == nil {
+		return rec, nil
+	}
+	var cur any
+	e, has := rec.get(upd.key)
+	if has && !e.expired(now) {
+		cur = e.data
+	}
+	x, err := upd.apply(cur, has && !e.expired(now))
+	if err != nil {
+		return record{}, err
+	}
+	ne, err := s.m.newEntry(upd.key, x, upd.opts)
+	if err != nil {
+		return record{}, err
+	}
+	if i := rec.find(upd.key); i >= 0 {
+		rec.entries[i] = ne
+	} else {
+		rec.entries = append(rec.entries, ne)
+	}
+	return rec, nil
+}
+
+// rebase rebuilds data on the record another writer stored: this request's
+// changes on top of it, in the order the request saw.
+func (s *Session) rebase(old string, ok bool, now float64) error {
+	if !ok {
+		if s.storedOK {
+			return errGone
+		}
+		s.stored = old
+		return nil
+	}
+	fresh, err := decodeRecord(old, now)
+	if err != nil {
+		return fmt.Errorf("session with driver %s: %w", s.m.driverName, err)
+	}
+	out := record{entries: make([]entry, 0, len(fresh.entries)+len(s.changes)), meta: fresh.meta}
+	if s.metaSet {
+		out.meta = s.data.meta
+	}
+	for _, e := range s.data.entries {
+		if s.changes.get(e.key) != nil {
+			out.entries = append(out.entries, e)
+		} else if fe, ok := fresh.get(e.key); ok {
+			out.entries = append(out.entries, *fe)
+		}
+	}
+	for _, fe := range fresh.entries {
+		if s.changes.get(fe.key) == nil && out.find(fe.key) < 0 {
+			out.entries = append(out.entries, fe)
+		}
+	}
+	s.data, s.stored, s.storedOK = out, old, ok
+	return nil
+}
+
+// encode writes rec, checks its size and gives its storage TTL. A session with
+// nothing in it and nothing stored is not written.
+func (s *Session) encode(rec *record, stored bool, now float64) (string, time.Duration, error) {
+	if len(rec.entries) == 0 && rec.meta == nil && !stored {
+		return "", 0, errNoWrite
+	}
+	text, ttl, err := rec.encode(now)
+	if err != nil {
+		return "", 0, err
+	}
+	if s.m.maxRecord > 0 && len(text) > s.m.maxRecord {
+		return "", 0, fmt.Errorf("%w: the session record takes %d bytes, over the limit of %d", ErrTooLarge, len(text), s.m.maxRecord)
+	}
+	if left := s.m.lifetimeLeft(rec.meta, now); left > 0 && (ttl == 0 || left < ttl) {
+		ttl = left
+	}
+	return text, ttl, nil
+}
+
+// saveIndex applies this request's changes to users' indexes.
+func (s *Session) saveIndex() error {
+	var errs []error
+	if s.indexAdd && s.id != "" && s.data.meta != nil && s.data.meta.User != "" {
+		user := s.data.meta.User
+		var remove []string
+		kept := s.index[:0]
+		for _, c := range s.index {
+			if c.user == user {
+				remove = append(remove, c.id)
+			} else {
+				kept = append(kept, c)
+			}
+		}
+		s.index = kept
+		errs = append(errs, s.m.updateUserIndex(s.ctx, user, s.id, remove))
+	}
+	for _, c := range s.index {
+		errs = append(errs, s.m.updateUserIndex(s.ctx, c.user, "", []string{c.id}))
+	}
+	s.index, s.indexAdd = nil, false
+	return errors.Join(errs...)
+}

@@ -1,0 +1,120 @@
+package session
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"time"
+)
+
+// Every storage call of the session layer goes through this file: each is
+// bounded by Config.StoreTimeout, and its error is wrapped in ErrStorage with
+// session IDs redacted.
+
+// bound returns the context for one storage call. Writes (keep) are not
+// cancelled when the request's context is, so a client that goes away cannot
+// leave half a save; both are bounded by the store timeout.
+func (m *Manager) bound(ctx context.Context, keep bool) (context.Context, context.CancelFunc) {
+	if keep {
+		ctx = context.WithoutCancel(ctx)
+	}
+	if m.timeout < 0 {
+		return ctx, func() {}
+	}
+	return context.WithTimeout(ctx, m.timeout)
+}
+
+func (m *Manager) get(ctx context.Context, key, doing string) (string, bool, error) {
+	ctx, cancel := m.bound(ctx, false)
+	defer cancel()
+	v, ok, err := m.store.Get(ctx, key)
+	if err != nil {
+		return "", false, m.storageError(doing, err)
+	}
+	return v, ok, nil
+}
+
+func (m *Manager) has(ctx context.Context, key string) (bool, error) {
+	ctx, cancel := m.bound(ctx, false)
+	defer cancel()
+	ok, err := m.store.Has(ctx, key)
+	if err != nil {
+		return false, m.storageError("checking a session", err)
+	}
+	return ok, nil
+}
+
+func (m *Manager) remove(ctx context.Context, key, doing string) error {
+	ctx, cancel := m.bound(ctx, true)
+	defer cancel()
+	if err := m.store.Delete(ctx, key); err != nil {
+		return m.storageError(doing, err)
+	}
+	return nil
+}
+
+// errNoWrite, returned by a swap's edit function, ends the swap without writing.
+var errNoWrite = errors.New("nothing to write")
+
+// maxSwapAttempts bounds the retries of one write that keeps losing to others.
+const maxSwapAttempts = 100
+
+// swap replaces the value under key with what edit makes of the value the store
+// holds. old and ok are what the caller last read. With a driver that has
+// compare-and-swap the write succeeds only if the store still holds old; when
+// another writer got there first, the value is read again and edit runs again
+// on it, so nobody's write is lost. Without compare-and-swap the last writer
+// wins. It returns what was written.
+func (m *Manager) swap(ctx context.Context, key, doing, old string, ok bool,
+	edit func(old string, ok bool) (next string, ttl time.Duration, err error)) (string, error) {
+	for attempt := 1; ; attempt++ {
+		next, ttl, err := edit(old, ok)
+		if err != nil {
+			return "", err
+		}
+		swapped, err := m.write(ctx, key, old, ok, next, ttl)
+		if err != nil {
+			return "", m.storageError(doing, err)
+		}
+		if swapped {
+			return next, nil
+		}
+		if attempt >= maxSwapAttempts {
+			return "", fmt.Errorf("%w: %s: gave up after %d attempts", ErrConflict, doing, attempt)
+		}
+		if err := backoff(ctx, attempt); err != nil {
+			return "", m.storageError(doing, err)
+		}
+		if old, ok, err = m.get(ctx, key, doing); err != nil {
+			return "", err
+		}
+	}
+}
+
+// write stores next under key, conditionally when the driver can.
+func (m *Manager) write(ctx context.Context, key, old string, ok bool, next string, ttl time.Duration) (bool, error) {
+	ctx, cancel := m.bound(ctx, true)
+	defer cancel()
+	if m.swapper != nil {
+		return m.swapper.CompareAndSwap(ctx, key, old, ok, next, ttl)
+	}
+	return true, m.store.Set(ctx, key, next, ttl)
+}
+
+// backoff waits a little, randomly, after the first few lost races, so that
+// writers of one busy session do not keep colliding.
+func backoff(ctx context.Context, attempt int) error {
+	if attempt <= 3 {
+		return nil
+	}
+	d := min(time.Duration(rand.Int64N(int64(attempt)*int64(100*time.Microsecond))), 5*time.Millisecond)
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
