@@ -58,7 +58,9 @@ type Config struct {
 	// StoreTimeout bounds each call to the storage driver (each read, each
 	// write), so that a store that died or hangs fails the request within that
 	// time instead of holding it. Writes are not cut short when the client goes
-	// away, only by this bound. Default DefaultStoreTimeout; negative disables it.
+	// away, only by this bound. Default DefaultStoreTimeout, except for drivers
+	// that run in this process (memory, fs: see storage.InProcess), whose calls
+	// are not bounded unless StoreTimeout is set; negative disables it.
 	StoreTimeout time.Duration
 	// Logger receives warnings and the errors of saving sessions. Default slog.Default().
 	Logger *slog.Logger
@@ -117,6 +119,9 @@ func New(cfg Config) (*Manager, error) {
 		return nil, err
 	}
 	m.swapper, _ = m.store.(storage.Swapper)
+	if _, local := m.store.(storage.InProcess); local && cfg.StoreTimeout == 0 {
+		m.timeout = -1
+	}
 	return m, nil
 }
 

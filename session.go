@@ -259,12 +259,12 @@ func (s *Session) Set(key string, value any, opts ...SetOption) error {
 	if key == "" || key == MetaKey {
 		return keyError(key)
 	}
+	s.lock()
+	defer s.mu.Unlock()
 	e, err := s.m.newEntry(key, value, opts)
 	if err != nil {
 		return err
 	}
-	s.lock()
-	defer s.mu.Unlock()
 	if err := s.checkSize(e); err != nil {
 		return err
 	}
@@ -341,7 +341,9 @@ func (s *Session) prepareWrite() error {
 	if s.id == "" {
 		s.id, s.loaded = NewID(), true
 	}
-	s.cookie = cookieSend
+	if !s.sealed {
+		s.cookie = cookieSend
+	}
 	return nil
 }
 

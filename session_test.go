@@ -87,6 +87,9 @@ func newEnv(t *testing.T, d storage.Driver, cfg Config) *env {
 		wrapped = &countingSwapper{counting: c, sw: sw}
 	}
 	cfg.Storage = wrapped
+	if _, local := d.(storage.InProcess); local && cfg.StoreTimeout == 0 {
+		cfg.StoreTimeout = -1 // as New does for the unwrapped driver
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = quietLogger()
 	}

@@ -73,6 +73,14 @@ type Swapper interface {
 	CompareAndSwap(ctx context.Context, key, old string, exists bool, value string, ttl time.Duration) (swapped bool, err error)
 }
 
+// InProcess is implemented by drivers whose calls never wait on another
+// machine (memory, fs). The session layer does not bound their calls with its
+// store timeout: what they wait for is a lock held by another writer of the
+// same store, which a deadline would turn into failed saves under load.
+type InProcess interface {
+	InProcess()
+}
+
 // Sweeper is implemented by drivers that keep expired records until something
 // removes them (memory, fs), as opposed to servers that expire keys themselves.
 // Sweep removes every expired record and reports how many it removed; it is safe

@@ -1001,3 +1001,7 @@ func (s *Store) Close() error {
 	}
 	return errors.Join(errs...)
 }
+
+// InProcess marks the store as one whose calls wait on nothing but this
+// machine (storage.InProcess).
+func (s *Store) InProcess() {}
