@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/goastro/session"
@@ -126,4 +127,28 @@ func ExampleSession_Destroy() {
 	fmt.Println(rec.Header().Get("Set-Cookie"))
 	// Output:
 	// astro-session=deleted; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT; HttpOnly; Secure; SameSite=Lax
+}
+
+// Start and Finish drive a session from any framework, or from no framework:
+// start from the cookie value the request carried, finish for the cookie to
+// send, before the response is written.
+func ExampleManager_Start() {
+	m, err := session.New(session.Config{Driver: "memory"})
+	if err != nil {
+		panic(err)
+	}
+	ctx := context.Background()
+
+	s := m.Start(ctx, "") // a first visit: no cookie
+	s.Set("cart", []string{"sku-1"})
+	setCookie, err := s.Finish(ctx)
+	fmt.Println(strings.HasPrefix(setCookie, "astro-session="), err)
+
+	next := m.Start(ctx, s.ID()) // the next request carries the cookie
+	cart, _, _ := session.Get[[]string](next, "cart")
+	setCookie, _ = next.Finish(ctx)
+	fmt.Println(cart, setCookie == "")
+	// Output:
+	// true <nil>
+	// [sku-1] true
 }

@@ -1,0 +1,159 @@
+package session
+
+import (
+	"context"
+	"errors"
+	"math"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/goastro/session/storage/memory"
+)
+
+// newLifecycle is a Manager on the memory driver with a fake clock.
+func newLifecycle(t *testing.T, cfg Config) (*Manager, *memory.Store, *fakeClock) {
+	t.Helper()
+	d := memory.New(memory.Options{})
+	cfg.Storage, cfg.Logger = d, quietLogger()
+	m, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m, d, newFakeClock(m)
+}
+
+func finish(t *testing.T, s *Session) string {
+	t.Helper()
+	line, err := s.Finish(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return line
+}
+
+// A TTL counts from the Set call, as Astro's set() does, not from the
+// request's start.
+func TestTTLStartsAtSet(t *testing.T) {
+	m, d, clock := newLifecycle(t, Config{})
+	s := m.Start(context.Background(), "")
+	clock.advance(10 * time.Second) // a slow request
+	setAt := m.nowMS()
+	if err := s.Set("k", 1, WithTTL(5*time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	finish(t, s)
+	text, _, _ := d.Get(context.Background(), s.ID())
+	rec, err := decodeRecord(text, math.Inf(-1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e, _ := rec.get("k"); e == nil || e.expires != setAt+5000 {
+		t.Fatalf("expiry %v, want %v", e, setAt+5000)
+	}
+}
+
+// WithTTL(0) expires at once and a negative TTL is already expired, as in
+// Astro; WithoutTTL keeps an entry forever whatever Config.TTL says.
+func TestTTLZeroNegativeAndWithout(t *testing.T) {
+	m, d, clock := newLifecycle(t, Config{TTL: time.Hour})
+	s := m.Start(context.Background(), "")
+	s.Set("zero", 1, WithTTL(0))
+	s.Set("negative", 1, WithTTL(-time.Second))
+	s.Set("forever", 1, WithoutTTL())
+	s.Set("default", 1)
+	if ok, _ := s.Has("negative"); ok {
+		t.Fatal("a negative TTL was not expired at once")
+	}
+	clock.advance(time.Millisecond)
+	if ok, _ := s.Has("zero"); ok {
+		t.Fatal("WithTTL(0) did not expire")
+	}
+	finish(t, s)
+	text, _, _ := d.Get(context.Background(), s.ID())
+	rec, _ := decodeRecord(text, math.Inf(-1))
+	if len(rec.entries) != 2 {
+		t.Fatalf("stored %s", text)
+	}
+	if e, _ := rec.get("forever"); e == nil || e.hasExp {
+		t.Fatalf("WithoutTTL stored %s", text)
+	}
+	if e, _ := rec.get("default"); e == nil || !e.hasExp {
+		t.Fatalf("Config.TTL not applied: %s", text)
+	}
+}
+
+// Durations under a second are refused: Astro counts ttl in seconds, and
+// TTL: 3600 in Go is 3.6 µs.
+func TestDurationsUnderASecondRefused(t *testing.T) {
+	for _, cfg := range []Config{{TTL: 3600}, {IdleTimeout: 500 * time.Millisecond}, {AbsoluteTimeout: 10}} {
+		_, err := New(Config{TTL: cfg.TTL, IdleTimeout: cfg.IdleTimeout, AbsoluteTimeout: cfg.AbsoluteTimeout, Storage: memory.New(memory.Options{})})
+		if !errors.Is(err, ErrInvalidConfig) || !strings.Contains(err.Error(), "time.Duration") {
+			t.Fatalf("%+v: %v", cfg, err)
+		}
+	}
+}
+
+// A record with no live entries keeps its ID, as in Astro, and a read-only
+// request writes nothing.
+func TestEmptyRecordKeepsID(t *testing.T) {
+	m, d, clock := newLifecycle(t, Config{})
+	ctx := context.Background()
+	for _, stored := range []string{`[["Map"]]`, `[["Map",1,2],"k",{"data":3,"expires":4},1,1000]`} {
+		id := NewID()
+		d.Set(ctx, id, stored, 0)
+		s := m.Start(ctx, id)
+		if keys, err := s.Keys(); len(keys) != 0 || err != nil {
+			t.Fatalf("%s: keys %v, %v", stored, keys, err)
+		}
+		if line := finish(t, s); line != "" {
+			t.Fatalf("%s: a read sent %q", stored, line)
+		}
+		if text, _, _ := d.Get(ctx, id); text != stored {
+			t.Fatalf("%s: a read wrote %s", stored, text)
+		}
+		s = m.Start(ctx, id)
+		s.Set("n", 1)
+		finish(t, s)
+		if s.ID() != id {
+			t.Fatalf("%s: a write moved the session to a new ID", stored)
+		}
+		clock.advance(0)
+	}
+}
+
+// An Astro application's own value under MetaKey is never lost by the Go side.
+func TestAstroOwnMetaKeyKept(t *testing.T) {
+	m, d, _ := newLifecycle(t, Config{IdleTimeout: time.Hour})
+	ctx := context.Background()
+	for _, stored := range []string{
+		`[["Map",1,2],"$session",{"data":3,"expires":-1},"astro's own"]`,
+		`[["Map",1,2],"$session",{"data":3,"expires":-1},{"theme":4},"dark"]`,
+	} {
+		id := NewID()
+		d.Set(ctx, id, stored, 0)
+		s := m.Start(ctx, id)
+		if err := s.Set("k", "v"); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.SetUser("ada"); !errors.Is(err, ErrInvalidKey) {
+			t.Fatalf("SetUser over the application's own %s: %v", MetaKey, err)
+		}
+		finish(t, s)
+		text, _, _ := d.Get(ctx, id)
+		rec, err := decodeRecord(text, math.Inf(-1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, _ := decodeRecord(stored, math.Inf(-1))
+		got, _ := rec.get(MetaKey)
+		gs, _ := astroCodec.Stringify(got.data)
+		ws, _ := astroCodec.Stringify(want.entries[0].data)
+		if gs != ws || rec.meta != nil {
+			t.Fatalf("stored %s, want the application's %s kept", text, MetaKey)
+		}
+		if keys, _ := m.Start(ctx, id).Keys(); len(keys) != 1 || keys[0] != "k" {
+			t.Fatalf("keys %v", keys)
+		}
+	}
+}
