@@ -52,7 +52,7 @@ func (s *Session) Finish(ctx context.Context) (setCookie string, err error) {
 // cookieLine is the Set-Cookie value for the session's cookie state.
 func (s *Session) cookieLine() string {
 	state := s.cookie
-	s.cookie = cookieKeep
+	s.cookie, s.newID = cookieKeep, false
 	if state == cookieSend && s.id != "" {
 		return s.m.cookie.line(s.id, s.cookieMaxAge())
 	}

@@ -34,7 +34,7 @@ func (s *Session) save(upd *update) error {
 	}
 	var errs []error
 	for _, id := range s.destroy {
-		if id != s.id || s.dead {
+		if id != s.id {
 			errs = append(errs, s.m.remove(s.ctx, id, "removing a session"))
 		}
 	}
@@ -52,11 +52,11 @@ func (s *Session) saveRecord(upd *update) error {
 	if err := s.merge(); err != nil {
 		return err
 	}
-	if s.dead {
-		// The client's ID has no usable record: a new session takes the changes.
-		if err := s.newSession(); err != nil {
-			return err
-		}
+	if s.sealed && s.newID {
+		return fmt.Errorf("%w: the session needs a new ID, whose cookie can no longer be sent", ErrHeadersWritten)
+	}
+	if s.emptyID != "" {
+		s.destroy, s.emptyID = append(s.destroy, s.emptyID), ""
 	}
 	for {
 		now := s.m.nowMS()
@@ -75,7 +75,13 @@ func (s *Session) saveRecord(upd *update) error {
 		case errors.Is(err, errGone):
 			// Removed meanwhile (DestroyUser, expiry): this request's changes go to
 			// a new session that belongs to nobody, and the old one stays gone.
-			s.data.meta, s.metaSet, s.indexAdd = nil, false, false
+			kept := s.data.entries[:0]
+			for _, e := range s.data.entries {
+				if s.changes.get(e.key) != nil {
+					kept = append(kept, e)
+				}
+			}
+			s.data.entries, s.data.meta, s.metaSet, s.indexAdd = kept, nil, false, false
 			if err := s.newSession(); err != nil {
 				return err
 			}
@@ -97,10 +103,7 @@ func (s *Session) newSession() error {
 	if s.sealed {
 		return fmt.Errorf("%w: the session needs a new ID, whose cookie can no longer be sent", ErrHeadersWritten)
 	}
-	if s.storedOK && s.id != "" {
-		s.destroy = append(s.destroy, s.id)
-	}
-	s.id, s.dead, s.stored, s.storedOK, s.cookie = NewID(), false, "", false, cookieSend
+	s.id, s.newID, s.stored, s.storedOK, s.cookie = NewID(), true, "", false, cookieSend
 	return nil
 }
 

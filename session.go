@@ -31,7 +31,8 @@ type Session struct {
 	base     record // the stored record as read, until it is merged into data
 	stored   string
 	storedOK bool
-	dead     bool // the stored record is unusable (unknown ID, timed out, corrupt): a write starts a new session
+	newID    bool   // the ID was made in this request and its cookie is not sent yet
+	emptyID  string // a stored record with nothing in it, replaced by the first write
 
 	// The session as the request sees it, as Astro keeps it: the entries this
 	// request set, then, once something is read, the stored ones merged in.
@@ -128,30 +129,45 @@ func (s *Session) load() error {
 	}
 	s.loaded, s.fromClient = true, false
 	if !ok {
-		s.dead = true
+		s.replaceID()
 		return nil
 	}
-	s.stored, s.storedOK = text, true
 	now := s.m.nowMS()
 	rec, err := decodeRecord(text, now)
 	switch {
 	case err != nil && s.m.strict:
 		s.m.log.Error("session: destroyed a session whose stored record could not be parsed", "driver", s.m.driverName, "session", logID(s.id), "error", err)
+		s.stored, s.storedOK = text, true
 		s.destroyLocked()
 		return fmt.Errorf("session with driver %s: %w", s.m.driverName, err)
 	case err != nil:
-		s.m.log.Error("session: the stored record could not be parsed; the next write starts a new session",
+		s.m.log.Error("session: removed a stored record that could not be parsed; the request goes on with a new session",
 			"driver", s.m.driverName, "session", logID(s.id), "error", err)
-		s.dead = true
+		s.destroy = append(s.destroy, s.id)
+		s.replaceID()
 	case s.m.expiredMeta(rec.meta, now):
-		// Past its idle timeout or absolute lifetime: answered as an unknown ID,
-		// and its record removed.
-		s.dead, s.destroy, s.storedOK = true, append(s.destroy, s.id), false
+		// Past its idle timeout or absolute lifetime: answered as an unknown
+		// ID, and its record removed.
+		s.destroy = append(s.destroy, s.id)
+		s.replaceID()
+	case len(rec.entries) == 0 && rec.meta == nil:
+		// Nothing left in it: answered as an unknown ID, without a write; the
+		// first write replaces it.
+		s.emptyID = s.id
+		s.replaceID()
 	default:
-		s.base = *rec
+		s.base, s.stored, s.storedOK = *rec, text, true
 		s.sizeBound += len(text)
 	}
 	return nil
+}
+
+// replaceID gives the session a new ID in place of the one the client sent.
+func (s *Session) replaceID() {
+	s.id, s.newID, s.stored, s.storedOK = NewID(), true, "", false
+	if len(s.changes) > 0 && !s.sealed {
+		s.cookie = cookieSend
+	}
 }
 
 // merge loads the stored record and adds its entries that this request has not
@@ -164,9 +180,6 @@ func (s *Session) merge() error {
 		return err
 	}
 	s.merged = true
-	if s.dead {
-		return nil
-	}
 	for _, e := range s.base.entries {
 		if s.changes.get(e.key) == nil {
 			s.data.entries = append(s.data.entries, e)
@@ -335,11 +348,11 @@ func (s *Session) checkSize(e entry) error {
 // prepareWrite gives the session an ID before a change, and marks its cookie
 // to be sent.
 func (s *Session) prepareWrite() error {
-	if s.sealed && (s.id == "" || s.dead) {
+	if s.sealed && (s.id == "" || s.newID) {
 		return fmt.Errorf("%w: a new session needs its cookie, which can no longer be sent", ErrHeadersWritten)
 	}
 	if s.id == "" {
-		s.id, s.loaded = NewID(), true
+		s.id, s.loaded, s.newID = NewID(), true, true
 	}
 	if !s.sealed {
 		s.cookie = cookieSend
@@ -389,7 +402,7 @@ func (s *Session) Regenerate() error {
 			s.index = append(s.index, indexChange{user: md.User, id: s.id})
 		}
 	}
-	s.id, s.fromClient, s.loaded, s.dead = NewID(), false, true, false
+	s.id, s.fromClient, s.loaded, s.newID = NewID(), false, true, true
 	s.stored, s.storedOK = "", false
 	s.changes = s.changes[:0]
 	for _, e := range s.data.entries {
@@ -424,7 +437,7 @@ func (s *Session) destroyLocked() {
 			s.index = append(s.index, indexChange{user: md.User, id: s.id})
 		}
 	}
-	s.id, s.fromClient, s.loaded, s.dead, s.merged = "", false, true, false, true
+	s.id, s.fromClient, s.loaded, s.newID, s.merged = "", false, true, false, true
 	s.base, s.data, s.stored, s.storedOK = record{}, record{}, "", false
 	s.changes, s.metaSet, s.sizeBound = nil, false, 0
 	s.cookie = cookieDelete
@@ -454,7 +467,7 @@ func (s *Session) Load(id string) error {
 	if s.m.expiredMeta(rec.meta, now) {
 		return ErrNotFound
 	}
-	s.id, s.fromClient, s.loaded, s.dead, s.merged = id, false, true, false, true
+	s.id, s.fromClient, s.loaded, s.newID, s.merged = id, false, true, false, true
 	s.base, s.data, s.stored, s.storedOK = record{}, *rec, text, true
 	s.changes, s.metaSet, s.sizeBound = nil, false, len(text)
 	s.cookie = cookieSend
