@@ -3,6 +3,7 @@ package session
 import (
 	"context"
 	"errors"
+	"github.com/goastro/session/internal/record"
 	"math"
 	"strings"
 	"testing"
@@ -44,11 +45,11 @@ func TestTTLStartsAtSet(t *testing.T) {
 	}
 	finish(t, s)
 	text, _, _ := d.Get(context.Background(), s.ID())
-	rec, err := decodeRecord(text, math.Inf(-1))
+	rec, err := record.Decode(text, math.Inf(-1))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if e, _ := rec.get("k"); e == nil || e.expires != setAt+5000 {
+	if e, _ := rec.Get("k"); e == nil || e.Expires != setAt+5000 {
 		t.Fatalf("expiry %v, want %v", e, setAt+5000)
 	}
 }
@@ -71,14 +72,14 @@ func TestTTLZeroNegativeAndWithout(t *testing.T) {
 	}
 	finish(t, s)
 	text, _, _ := d.Get(context.Background(), s.ID())
-	rec, _ := decodeRecord(text, math.Inf(-1))
-	if len(rec.entries) != 2 {
+	rec, _ := record.Decode(text, math.Inf(-1))
+	if len(rec.Entries) != 2 {
 		t.Fatalf("stored %s", text)
 	}
-	if e, _ := rec.get("forever"); e == nil || e.hasExp {
+	if e, _ := rec.Get("forever"); e == nil || e.HasExp {
 		t.Fatalf("WithoutTTL stored %s", text)
 	}
-	if e, _ := rec.get("default"); e == nil || !e.hasExp {
+	if e, _ := rec.Get("default"); e == nil || !e.HasExp {
 		t.Fatalf("Config.TTL not applied: %s", text)
 	}
 }
@@ -144,15 +145,15 @@ func TestAstroOwnMetaKeyKept(t *testing.T) {
 		}
 		finish(t, s)
 		text, _, _ := d.Get(ctx, id)
-		rec, err := decodeRecord(text, math.Inf(-1))
+		rec, err := record.Decode(text, math.Inf(-1))
 		if err != nil {
 			t.Fatal(err)
 		}
-		want, _ := decodeRecord(stored, math.Inf(-1))
-		got, _ := rec.get(MetaKey)
-		gs, _ := astroCodec.Stringify(got.data)
-		ws, _ := astroCodec.Stringify(want.entries[0].data)
-		if gs != ws || rec.meta != nil {
+		want, _ := record.Decode(stored, math.Inf(-1))
+		got, _ := rec.Get(MetaKey)
+		gs, _ := record.Codec.Stringify(got.Data)
+		ws, _ := record.Codec.Stringify(want.Entries[0].Data)
+		if gs != ws || rec.Meta != nil {
 			t.Fatalf("stored %s, want the application's %s kept", text, MetaKey)
 		}
 		if keys, _ := m.Start(ctx, id).Keys(); len(keys) != 1 || keys[0] != "k" {

@@ -3,6 +3,7 @@ package session
 import (
 	"errors"
 	"fmt"
+	"github.com/goastro/session/internal/record"
 )
 
 // Errors returned by the session layer. Match them with errors.Is; the returned
@@ -12,13 +13,13 @@ var (
 	ErrInvalidConfig = errors.New("session: invalid configuration")
 	// ErrNotSerializable reports a value given to Set that devalue cannot store
 	// (a func, a channel, a complex number, ...). It wraps devalue's error, which names the path.
-	ErrNotSerializable = errors.New("session: value cannot be serialized")
+	ErrNotSerializable = record.ErrNotSerializable
 	// ErrInvalidKey reports an empty session key, or the reserved MetaKey.
 	ErrInvalidKey = errors.New("session: invalid session key")
 	// ErrCorruptRecord reports a stored record that is not a devalue Map of
 	// entries, or a stored value that cannot be read. Reads return it for a whole
 	// record only with Config.StrictRecords.
-	ErrCorruptRecord = errors.New("session: the stored session data could not be parsed")
+	ErrCorruptRecord = record.ErrCorrupt
 	// ErrValueType reports a stored value that does not fit the Go type a typed
 	// read asked for. The error names the key; Key.GetOrDrop recovers from it.
 	ErrValueType = errors.New("session: stored value does not fit the type")

@@ -2,10 +2,8 @@ package session
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
-	"math"
+	"github.com/goastro/session/internal/record"
 	"time"
 
 	"github.com/goastro/session/devalue"
@@ -18,73 +16,13 @@ import (
 // or touch it. An Astro site sharing the store sees it as one more key; if an
 // Astro application stores its own value under this key, the value is kept as
 // it is and those features are off for that session.
-const MetaKey = "$session"
-
-// meta is this package's MetaKey entry.
-type meta struct {
-	Created  float64 // epoch ms
-	Seen     float64 // epoch ms
-	User     string
-	Remember int8 // 0 the configured cookie, 1 persistent, -1 browser-session
-}
-
-// decodeMeta reads a MetaKey value, or returns nil when it is not one this
-// package wrote (an Astro application's own data).
-func decodeMeta(v any) *meta {
-	obj, ok := v.(*devalue.Object)
-	if !ok {
-		return nil
-	}
-	md := &meta{}
-	for _, k := range obj.Keys() {
-		x, _ := obj.Get(k)
-		f, isNum := x.(float64)
-		isNum = isNum && !math.IsNaN(f)
-		switch k {
-		case "created", "seen":
-			if !isNum {
-				return nil
-			}
-			if k == "created" {
-				md.Created = f
-			} else {
-				md.Seen = f
-			}
-		case "user":
-			if md.User, ok = x.(string); !ok {
-				return nil
-			}
-		case "remember":
-			b, ok := x.(bool)
-			if !ok {
-				return nil
-			}
-			md.Remember = map[bool]int8{true: 1, false: -1}[b]
-		default:
-			return nil
-		}
-	}
-	return md
-}
-
-func (md *meta) value() *devalue.Object {
-	o := devalue.NewObject()
-	o.Set("created", md.Created)
-	o.Set("seen", md.Seen)
-	if md.User != "" {
-		o.Set("user", md.User)
-	}
-	if md.Remember != 0 {
-		o.Set("remember", md.Remember > 0)
-	}
-	return o
-}
+const MetaKey = record.MetaKey
 
 // timeouts reports whether the Manager enforces an idle timeout or an absolute lifetime.
 func (m *Manager) timeouts() bool { return m.idle > 0 || m.absolute > 0 }
 
 // expiredMeta reports whether a stored session is past its idle timeout or absolute lifetime.
-func (m *Manager) expiredMeta(md *meta, nowMS float64) bool {
+func (m *Manager) expiredMeta(md *record.Meta, nowMS float64) bool {
 	if md == nil {
 		return false
 	}
@@ -95,7 +33,7 @@ func (m *Manager) expiredMeta(md *meta, nowMS float64) bool {
 }
 
 // lifetimeLeft is how long a session with md may still live, or 0 when unbounded.
-func (m *Manager) lifetimeLeft(md *meta, nowMS float64) time.Duration {
+func (m *Manager) lifetimeLeft(md *record.Meta, nowMS float64) time.Duration {
 	left := time.Duration(0)
 	if m.idle > 0 {
 		left = m.idle
@@ -111,7 +49,7 @@ func (m *Manager) lifetimeLeft(md *meta, nowMS float64) time.Duration {
 
 // refreshDue reports whether a request should write the session only to record
 // that it was seen: at most once per tenth of the idle timeout.
-func (m *Manager) refreshDue(md *meta, nowMS float64) bool {
+func (m *Manager) refreshDue(md *record.Meta, nowMS float64) bool {
 	return m.idle > 0 && nowMS-md.Seen > ms(m.idle)/10
 }
 
@@ -120,13 +58,13 @@ func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond)
 // touchMeta records, in a record about to be written, when the session was
 // last seen (and created), when the timeouts need it.
 func (s *Session) touchMeta(now float64) {
-	md := s.data.meta
-	if md == nil && (!s.m.timeouts() || s.data.foreignMeta()) {
+	md := s.data.Meta
+	if md == nil && (!s.m.timeouts() || s.data.ForeignMeta()) {
 		return
 	}
 	if md == nil {
-		md = &meta{Created: now}
-		s.data.meta = md
+		md = &record.Meta{Created: now}
+		s.data.Meta = md
 	}
 	md.Seen = now
 }
@@ -138,7 +76,7 @@ const rememberDefault = 30 * 24 * time.Hour
 // cookieMaxAge is the Max-Age of the session's cookie: the configured one, or
 // what RememberMe chose, kept within the session's remaining lifetime.
 func (s *Session) cookieMaxAge() int {
-	maxAge, md := s.m.cookie.MaxAge, s.data.meta
+	maxAge, md := s.m.cookie.MaxAge, s.data.Meta
 	if md != nil && md.Remember < 0 {
 		return 0
 	}
@@ -162,14 +100,14 @@ func (s *Session) cookieMaxAge() int {
 // record, so it survives Regenerate and every later response sends the same
 // kind of cookie. Call it at login.
 func (s *Session) RememberMe(remember bool) error {
-	return s.editMeta(func(md *meta) { md.Remember = map[bool]int8{true: 1, false: -1}[remember] })
+	return s.editMeta(func(md *record.Meta) { md.Remember = map[bool]int8{true: 1, false: -1}[remember] })
 }
 
 // SetUser binds the session to a user, so that Manager.DestroyUser can end all
 // of that user's sessions ("log out everywhere"). Call it at login, after
 // Regenerate. An empty userID removes the binding.
 func (s *Session) SetUser(userID string) error {
-	return s.editMeta(func(md *meta) {
+	return s.editMeta(func(md *record.Meta) {
 		if md.User != "" && md.User != userID && s.storedOK {
 			s.index = append(s.index, indexChange{user: md.User, id: s.id})
 		}
@@ -178,23 +116,23 @@ func (s *Session) SetUser(userID string) error {
 	})
 }
 
-func (s *Session) editMeta(edit func(md *meta)) error {
+func (s *Session) editMeta(edit func(md *record.Meta)) error {
 	s.lock()
 	defer s.mu.Unlock()
 	if err := s.merge(); err != nil {
 		return err
 	}
-	if s.data.foreignMeta() {
+	if s.data.ForeignMeta() {
 		return fmt.Errorf("%w: the key %q holds the application's own data", ErrInvalidKey, MetaKey)
 	}
 	if err := s.prepareWrite(); err != nil {
 		return err
 	}
-	if s.data.meta == nil {
+	if s.data.Meta == nil {
 		now := s.m.nowMS()
-		s.data.meta = &meta{Created: now, Seen: now}
+		s.data.Meta = &record.Meta{Created: now, Seen: now}
 	}
-	edit(s.data.meta)
+	edit(s.data.Meta)
 	s.metaSet = true
 	return nil
 }
@@ -203,36 +141,26 @@ func (s *Session) editMeta(edit func(md *meta)) error {
 func (s *Session) User() (string, error) {
 	s.lock()
 	defer s.mu.Unlock()
-	if err := s.merge(); err != nil || s.data.meta == nil {
+	if err := s.merge(); err != nil || s.data.Meta == nil {
 		return "", err
 	}
-	return s.data.meta.User, nil
+	return s.data.Meta.User, nil
 }
 
 type indexChange struct{ user, id string }
-
-// userIndexPrefix starts the storage key of a user's index of session IDs.
-const userIndexPrefix = "session-users:"
-
-// userIndexKey is the storage key of a user's index: a hash, so that any user ID
-// makes a valid key of fixed length.
-func userIndexKey(userID string) string {
-	h := sha256.Sum256([]byte(userID))
-	return userIndexPrefix + hex.EncodeToString(h[:16])
-}
 
 // updateUserIndex adds id to (add) or removes ids from a user's index, and drops
 // the IDs whose sessions no longer exist, with compare-and-swap where the
 // driver has it, so concurrent logins of one user keep every ID.
 func (m *Manager) updateUserIndex(ctx context.Context, userID string, add string, remove []string) error {
-	key := userIndexKey(userID)
+	key := record.IndexKey(userID)
 	old, ok, err := m.get(ctx, key, "reading the user index")
 	if err != nil {
 		return err
 	}
 	_, err = m.swap(ctx, key, "writing the user index", old, ok, func(old string, _ bool) (string, time.Duration, error) {
 		var next []string
-		for _, id := range parseIndex(old) {
+		for _, id := range record.ParseIndex(old) {
 			if id == add || contains(remove, id) || contains(next, id) {
 				continue
 			}
@@ -254,23 +182,6 @@ func (m *Manager) updateUserIndex(ctx context.Context, userID string, add string
 	return err
 }
 
-func parseIndex(text string) []string {
-	if text == "" {
-		return nil
-	}
-	var ids []string
-	if err := devalue.Unmarshal([]byte(text), &ids); err != nil {
-		return nil // a damaged index is rebuilt from the sessions that log in next
-	}
-	out := ids[:0]
-	for _, id := range ids {
-		if ValidID(id) {
-			out = append(out, id)
-		}
-	}
-	return out
-}
-
 func contains(list []string, s string) bool {
 	for _, v := range list {
 		if v == s {
@@ -282,12 +193,12 @@ func contains(list []string, s string) bool {
 
 // UserSessions returns the IDs of the live sessions bound to userID with SetUser.
 func (m *Manager) UserSessions(ctx context.Context, userID string) ([]string, error) {
-	text, _, err := m.get(ctx, userIndexKey(userID), "reading the user index")
+	text, _, err := m.get(ctx, record.IndexKey(userID), "reading the user index")
 	if err != nil {
 		return nil, err
 	}
 	var live []string
-	for _, id := range parseIndex(text) {
+	for _, id := range record.ParseIndex(text) {
 		ok, err := m.has(ctx, id)
 		if err != nil {
 			return nil, err
@@ -315,5 +226,5 @@ func (m *Manager) DestroyUser(ctx context.Context, userID string) (int, error) {
 		}
 		n++
 	}
-	return n, m.remove(ctx, userIndexKey(userID), "removing the user index")
+	return n, m.remove(ctx, record.IndexKey(userID), "removing the user index")
 }

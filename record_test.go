@@ -1,6 +1,7 @@
 package session
 
 import (
+	"github.com/goastro/session/internal/record"
 	"math"
 	"strings"
 	"testing"
@@ -11,7 +12,7 @@ import (
 // referenceRecord reads a record through the whole value model, as Astro does:
 // a Map of string keys to objects. It says whether the text is a valid record.
 func referenceRecord(text string) (*devalue.Map, bool) {
-	v, err := astroCodec.Parse(text)
+	v, err := record.Codec.Parse(text)
 	if err != nil {
 		return nil, false
 	}
@@ -51,7 +52,7 @@ func FuzzDecodeRecord(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, text string) {
-		rec, err := decodeRecord(text, math.Inf(-1))
+		rec, err := record.Decode(text, math.Inf(-1))
 		ref, ok := referenceRecord(text)
 		if (err == nil) != ok {
 			t.Fatalf("%q: decodeRecord error %v, valid per the model %v", text, err, ok)
@@ -66,21 +67,21 @@ func FuzzDecodeRecord(f *testing.F) {
 		for _, e := range ref.Entries() {
 			byKey[e.Key.(string)] = e.Value.(*devalue.Object)
 		}
-		for i := range rec.entries {
-			e := &rec.entries[i]
-			obj := byKey[e.key]
+		for i := range rec.Entries {
+			e := &rec.Entries[i]
+			obj := byKey[e.Key]
 			want, ok := obj.Get("data")
 			if !ok {
 				want = devalue.Undefined{} // as entry.data reads in JavaScript
 			}
-			got, err := e.data, error(nil)
+			got, err := e.Data, error(nil)
 			if err != nil {
-				t.Fatalf("%q: value of %q: %v", text, e.key, err)
+				t.Fatalf("%q: value of %q: %v", text, e.Key, err)
 			}
-			ws, _ := astroCodec.Stringify(want)
-			gs, _ := astroCodec.Stringify(got)
+			ws, _ := record.Codec.Stringify(want)
+			gs, _ := record.Codec.Stringify(got)
 			if ws != gs {
-				t.Fatalf("%q: value of %q is %s, want %s", text, e.key, gs, ws)
+				t.Fatalf("%q: value of %q is %s, want %s", text, e.Key, gs, ws)
 			}
 		}
 		if _, hasMeta := byKey[MetaKey]; hasMeta {
@@ -88,12 +89,12 @@ func FuzzDecodeRecord(f *testing.F) {
 		}
 		// an unchanged record (nothing has expired at -Inf) is written back as
 		// devalue writes what it parsed, once read from the text...
-		fresh, _ := decodeRecord(text, math.Inf(-1))
-		out, _, err := fresh.encode(math.Inf(-1))
+		fresh, _ := record.Decode(text, math.Inf(-1))
+		out, _, err := fresh.Encode(math.Inf(-1))
 		if err != nil {
 			t.Fatalf("%q: encode: %v", text, err)
 		}
-		want, err := astroCodec.Stringify(devalue.NewMapFromEntries(ref.Entries()))
+		want, err := record.Codec.Stringify(devalue.NewMapFromEntries(ref.Entries()))
 		if err != nil {
 			t.Fatalf("%q: Stringify: %v", text, err)
 		}
@@ -101,7 +102,7 @@ func FuzzDecodeRecord(f *testing.F) {
 			t.Fatalf("%q: written back as\n %s\nwant %s", text, out, want)
 		}
 		// ...and once every value was built (and could have been changed)
-		out, _, err = rec.encode(math.Inf(-1))
+		out, _, err = rec.Encode(math.Inf(-1))
 		if err != nil || out != want {
 			t.Fatalf("%q: written back after building as\n %s (%v)\nwant %s", text, out, err, want)
 		}

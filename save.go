@@ -3,6 +3,7 @@ package session
 import (
 	"errors"
 	"fmt"
+	"github.com/goastro/session/internal/record"
 	"time"
 )
 
@@ -61,7 +62,7 @@ func (s *Session) saveRecord(upd *update) error {
 	for {
 		now := s.m.nowMS()
 		s.touchMeta(now)
-		var written record
+		var written record.Record
 		text, err := s.m.swap(s.ctx, s.id, "saving the session", s.stored, s.storedOK,
 			func(old string, ok bool) (string, time.Duration, error) {
 				rec, err := s.next(old, ok, now, upd)
@@ -75,13 +76,13 @@ func (s *Session) saveRecord(upd *update) error {
 		case errors.Is(err, errGone):
 			// Removed meanwhile (DestroyUser, expiry): this request's changes go to
 			// a new session that belongs to nobody, and the old one stays gone.
-			kept := s.data.entries[:0]
-			for _, e := range s.data.entries {
-				if s.changes.get(e.key) != nil {
+			kept := s.data.Entries[:0]
+			for _, e := range s.data.Entries {
+				if s.changes.get(e.Key) != nil {
 					kept = append(kept, e)
 				}
 			}
-			s.data.entries, s.data.meta, s.metaSet, s.indexAdd = kept, nil, false, false
+			s.data.Entries, s.data.Meta, s.metaSet, s.indexAdd = kept, nil, false, false
 			if err := s.newSession(); err != nil {
 				return err
 			}
@@ -109,33 +110,33 @@ func (s *Session) newSession() error {
 
 // next is the record to write over old: this request's data, rebased on old
 // when another writer changed it since it was read, with upd applied.
-func (s *Session) next(old string, ok bool, now float64, upd *update) (record, error) {
+func (s *Session) next(old string, ok bool, now float64, upd *update) (record.Record, error) {
 	if old != s.stored || ok != s.storedOK {
 		if err := s.rebase(old, ok, now); err != nil {
-			return record{}, err
+			return record.Record{}, err
 		}
 	}
-	rec := record{entries: append([]entry(nil), s.data.entries...), meta: s.data.meta}
+	rec := record.Record{Entries: append([]record.Entry(nil), s.data.Entries...), Meta: s.data.Meta}
 	if upd == nil {
 		return rec, nil
 	}
 	var cur any
-	e, has := rec.get(upd.key)
-	if has && !e.expired(now) {
-		cur = e.data
+	e, has := rec.Get(upd.key)
+	if has && !e.Expired(now) {
+		cur = e.Data
 	}
-	x, err := upd.apply(cur, has && !e.expired(now))
+	x, err := upd.apply(cur, has && !e.Expired(now))
 	if err != nil {
-		return record{}, err
+		return record.Record{}, err
 	}
 	ne, err := s.m.newEntry(upd.key, x, upd.opts)
 	if err != nil {
-		return record{}, err
+		return record.Record{}, err
 	}
-	if i := rec.find(upd.key); i >= 0 {
-		rec.entries[i] = ne
+	if i := rec.Find(upd.key); i >= 0 {
+		rec.Entries[i] = ne
 	} else {
-		rec.entries = append(rec.entries, ne)
+		rec.Entries = append(rec.Entries, ne)
 	}
 	return rec, nil
 }
@@ -150,24 +151,24 @@ func (s *Session) rebase(old string, ok bool, now float64) error {
 		s.stored = old
 		return nil
 	}
-	fresh, err := decodeRecord(old, now)
+	fresh, err := record.Decode(old, now)
 	if err != nil {
 		return fmt.Errorf("session with driver %s: %w", s.m.driverName, err)
 	}
-	out := record{entries: make([]entry, 0, len(fresh.entries)+len(s.changes)), meta: fresh.meta}
+	out := record.Record{Entries: make([]record.Entry, 0, len(fresh.Entries)+len(s.changes)), Meta: fresh.Meta}
 	if s.metaSet {
-		out.meta = s.data.meta
+		out.Meta = s.data.Meta
 	}
-	for _, e := range s.data.entries {
-		if s.changes.get(e.key) != nil {
-			out.entries = append(out.entries, e)
-		} else if fe, ok := fresh.get(e.key); ok {
-			out.entries = append(out.entries, *fe)
+	for _, e := range s.data.Entries {
+		if s.changes.get(e.Key) != nil {
+			out.Entries = append(out.Entries, e)
+		} else if fe, ok := fresh.Get(e.Key); ok {
+			out.Entries = append(out.Entries, *fe)
 		}
 	}
-	for _, fe := range fresh.entries {
-		if s.changes.get(fe.key) == nil && out.find(fe.key) < 0 {
-			out.entries = append(out.entries, fe)
+	for _, fe := range fresh.Entries {
+		if s.changes.get(fe.Key) == nil && out.Find(fe.Key) < 0 {
+			out.Entries = append(out.Entries, fe)
 		}
 	}
 	s.data, s.stored, s.storedOK = out, old, ok
@@ -176,18 +177,18 @@ func (s *Session) rebase(old string, ok bool, now float64) error {
 
 // encode writes rec, checks its size and gives its storage TTL. A session with
 // nothing in it and nothing stored is not written.
-func (s *Session) encode(rec *record, stored bool, now float64) (string, time.Duration, error) {
-	if len(rec.entries) == 0 && rec.meta == nil && !stored {
+func (s *Session) encode(rec *record.Record, stored bool, now float64) (string, time.Duration, error) {
+	if len(rec.Entries) == 0 && rec.Meta == nil && !stored {
 		return "", 0, errNoWrite
 	}
-	text, ttl, err := rec.encode(now)
+	text, ttl, err := rec.Encode(now)
 	if err != nil {
 		return "", 0, err
 	}
 	if s.m.maxRecord > 0 && len(text) > s.m.maxRecord {
 		return "", 0, fmt.Errorf("%w: the session record takes %d bytes, over the limit of %d", ErrTooLarge, len(text), s.m.maxRecord)
 	}
-	if left := s.m.lifetimeLeft(rec.meta, now); left > 0 && (ttl == 0 || left < ttl) {
+	if left := s.m.lifetimeLeft(rec.Meta, now); left > 0 && (ttl == 0 || left < ttl) {
 		ttl = left
 	}
 	return text, ttl, nil
@@ -196,8 +197,8 @@ func (s *Session) encode(rec *record, stored bool, now float64) (string, time.Du
 // saveIndex applies this request's changes to users' indexes.
 func (s *Session) saveIndex() error {
 	var errs []error
-	if s.indexAdd && s.id != "" && s.data.meta != nil && s.data.meta.User != "" {
-		user := s.data.meta.User
+	if s.indexAdd && s.id != "" && s.data.Meta != nil && s.data.Meta.User != "" {
+		user := s.data.Meta.User
 		var remove []string
 		kept := s.index[:0]
 		for _, c := range s.index {

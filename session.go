@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"github.com/goastro/session/internal/record"
 	"math"
 	"sync"
 	"time"
@@ -28,7 +29,7 @@ type Session struct {
 
 	// What was loaded: the stored record and its text, for the conditional write.
 	loaded   bool
-	base     record // the stored record as read, until it is merged into data
+	base     record.Record // the stored record as read, until it is merged into data
 	stored   string
 	storedOK bool
 	newID    bool   // the ID was made in this request and its cookie is not sent yet
@@ -36,12 +37,12 @@ type Session struct {
 
 	// The session as the request sees it, as Astro keeps it: the entries this
 	// request set, then, once something is read, the stored ones merged in.
-	data   record
+	data   record.Record
 	merged bool // the stored record has been merged into data
 
 	// What is pending, saved by Finish, Save or the next Update.
 	changes   changeLog     // sets and deletes, replayed on a newer record if another writer saves first
-	metaSet   bool          // data.meta changed
+	metaSet   bool          // data.Meta changed
 	destroy   []string      // IDs whose records are removed
 	index     []indexChange // removals from users' indexes
 	indexAdd  bool          // add the session to its user's index
@@ -60,7 +61,7 @@ const (
 type change struct {
 	key string
 	del bool
-	e   entry
+	e   record.Entry
 }
 
 type changeLog []change
@@ -133,7 +134,7 @@ func (s *Session) load() error {
 		return nil
 	}
 	now := s.m.nowMS()
-	rec, err := decodeRecord(text, now)
+	rec, err := record.Decode(text, now)
 	switch {
 	case err != nil && s.m.strict:
 		s.m.log.Error("session: destroyed a session whose stored record could not be parsed", "driver", s.m.driverName, "session", logID(s.id), "error", err)
@@ -145,12 +146,12 @@ func (s *Session) load() error {
 			"driver", s.m.driverName, "session", logID(s.id), "error", err)
 		s.destroy = append(s.destroy, s.id)
 		s.replaceID()
-	case s.m.expiredMeta(rec.meta, now):
+	case s.m.expiredMeta(rec.Meta, now):
 		// Past its idle timeout or absolute lifetime: answered as an unknown
 		// ID, and its record removed.
 		s.destroy = append(s.destroy, s.id)
 		s.replaceID()
-	case len(rec.entries) == 0 && rec.meta == nil:
+	case len(rec.Entries) == 0 && rec.Meta == nil:
 		// Nothing left in it: answered as an unknown ID, without a write; the
 		// first write replaces it.
 		s.emptyID = s.id
@@ -180,40 +181,40 @@ func (s *Session) merge() error {
 		return err
 	}
 	s.merged = true
-	for _, e := range s.base.entries {
-		if s.changes.get(e.key) == nil {
-			s.data.entries = append(s.data.entries, e)
+	for _, e := range s.base.Entries {
+		if s.changes.get(e.Key) == nil {
+			s.data.Entries = append(s.data.Entries, e)
 		}
 	}
 	if !s.metaSet {
-		s.data.meta = s.base.meta
+		s.data.Meta = s.base.Meta
 	}
-	s.base = record{}
-	if md := s.data.meta; md != nil && s.m.refreshDue(md, s.m.nowMS()) && !s.sealed {
+	s.base = record.Record{}
+	if md := s.data.Meta; md != nil && s.m.refreshDue(md, s.m.nowMS()) && !s.sealed {
 		s.metaSet, s.cookie = true, cookieSend // slide the idle timeout, and the cookie with it
 	}
 	return nil
 }
 
 // lookup returns the live entry under key.
-func (s *Session) lookup(key string) (*entry, error) {
+func (s *Session) lookup(key string) (*record.Entry, error) {
 	if err := s.merge(); err != nil {
 		return nil, err
 	}
-	if e, ok := s.data.get(key); ok && !e.expired(s.m.nowMS()) && key != MetaKey {
+	if e, ok := s.data.Get(key); ok && !e.Expired(s.m.nowMS()) && key != MetaKey {
 		return e, nil
 	}
 	return nil, nil
 }
 
 // setEntry sets e in data and records the change.
-func (s *Session) setEntry(e entry) {
-	if i := s.data.find(e.key); i >= 0 {
-		s.data.entries[i] = e
+func (s *Session) setEntry(e record.Entry) {
+	if i := s.data.Find(e.Key); i >= 0 {
+		s.data.Entries[i] = e
 	} else {
-		s.data.entries = append(s.data.entries, e)
+		s.data.Entries = append(s.data.Entries, e)
 	}
-	s.changes.put(change{key: e.key, e: e})
+	s.changes.put(change{key: e.Key, e: e})
 }
 
 // ID returns the session ID, or "" when the session has none yet (no valid
@@ -235,7 +236,7 @@ func (s *Session) Get(key string) (any, error) {
 	if e == nil {
 		return nil, err
 	}
-	return e.data, nil
+	return e.Data, nil
 }
 
 // Has reports whether key holds a value (which may be null or undefined).
@@ -254,10 +255,10 @@ func (s *Session) Keys() ([]string, error) {
 		return nil, err
 	}
 	now := s.m.nowMS()
-	keys := make([]string, 0, len(s.data.entries))
-	for _, e := range s.data.entries {
-		if e.key != MetaKey && !e.expired(now) {
-			keys = append(keys, e.key)
+	keys := make([]string, 0, len(s.data.Entries))
+	for _, e := range s.data.Entries {
+		if e.Key != MetaKey && !e.Expired(now) {
+			keys = append(keys, e.Key)
 		}
 	}
 	return keys, nil
@@ -289,10 +290,10 @@ func (s *Session) Set(key string, value any, opts ...SetOption) error {
 }
 
 // newEntry copies value into the model, with its expiry counted from now.
-func (m *Manager) newEntry(key string, value any, opts []SetOption) (entry, error) {
-	data, err := astroCodec.ValueOf(value)
+func (m *Manager) newEntry(key string, value any, opts []SetOption) (record.Entry, error) {
+	data, err := record.Codec.ValueOf(value)
 	if err != nil {
-		return entry{}, fmt.Errorf("%w: the session data for %q could not be serialized: %w", ErrNotSerializable, key, err)
+		return record.Entry{}, fmt.Errorf("%w: the session data for %q could not be serialized: %w", ErrNotSerializable, key, err)
 	}
 	o := SetOption{ttl: m.ttl, mode: ttlGiven}
 	if m.ttl == 0 {
@@ -303,9 +304,9 @@ func (m *Manager) newEntry(key string, value any, opts []SetOption) (entry, erro
 			o = opt
 		}
 	}
-	e := entry{key: key, data: data}
+	e := record.Entry{Key: key, Data: data}
 	if o.mode == ttlGiven {
-		e.expires, e.hasExp = m.nowMS()+math.Round(float64(o.ttl)/float64(time.Millisecond)), true
+		e.Expires, e.HasExp = m.nowMS()+math.Round(float64(o.ttl)/float64(time.Millisecond)), true
 	}
 	return e, nil
 }
@@ -313,7 +314,7 @@ func (m *Manager) newEntry(key string, value any, opts []SetOption) (entry, erro
 // checkSize reports ErrTooLarge when the record with e set would exceed the
 // limit. Only when a cheap upper bound of the size could exceed it is the record
 // written out to measure it.
-func (s *Session) checkSize(e entry) error {
+func (s *Session) checkSize(e record.Entry) error {
 	if s.m.maxRecord <= 0 {
 		return nil
 	}
@@ -321,25 +322,25 @@ func (s *Session) checkSize(e entry) error {
 		return nil // not checked: the save fails with this error, so nothing is lost silently
 	}
 	budget := 4096
-	if n, ok := sizeBound(e.data, &budget); ok && s.sizeBound+n+6*len(e.key)+48 <= s.m.maxRecord {
-		s.sizeBound += n + 6*len(e.key) + 48
+	if n, ok := record.SizeBound(e.Data, &budget); ok && s.sizeBound+n+6*len(e.Key)+48 <= s.m.maxRecord {
+		s.sizeBound += n + 6*len(e.Key) + 48
 		return nil
 	}
 	if err := s.merge(); err != nil {
 		return err
 	}
-	rec := record{entries: append([]entry(nil), s.data.entries...), meta: s.data.meta}
-	if i := rec.find(e.key); i >= 0 {
-		rec.entries[i] = e
+	rec := record.Record{Entries: append([]record.Entry(nil), s.data.Entries...), Meta: s.data.Meta}
+	if i := rec.Find(e.Key); i >= 0 {
+		rec.Entries[i] = e
 	} else {
-		rec.entries = append(rec.entries, e)
+		rec.Entries = append(rec.Entries, e)
 	}
-	text, _, err := rec.encode(s.m.nowMS())
+	text, _, err := rec.Encode(s.m.nowMS())
 	if err != nil {
 		return err
 	}
 	if len(text) > s.m.maxRecord {
-		return fmt.Errorf("%w: with the value for %q the session record would take %d bytes, over the limit of %d", ErrTooLarge, e.key, len(text), s.m.maxRecord)
+		return fmt.Errorf("%w: with the value for %q the session record would take %d bytes, over the limit of %d", ErrTooLarge, e.Key, len(text), s.m.maxRecord)
 	}
 	s.sizeBound = len(text)
 	return nil
@@ -367,8 +368,8 @@ func (s *Session) Delete(key string) {
 	}
 	s.lock()
 	defer s.mu.Unlock()
-	if i := s.data.find(key); i >= 0 {
-		s.data.entries = append(s.data.entries[:i], s.data.entries[i+1:]...)
+	if i := s.data.Find(key); i >= 0 {
+		s.data.Entries = append(s.data.Entries[:i], s.data.Entries[i+1:]...)
 	}
 	s.changes.put(change{key: key, del: true})
 }
@@ -398,17 +399,17 @@ func (s *Session) Regenerate() error {
 	}
 	if s.id != "" && s.storedOK {
 		s.destroy = append(s.destroy, s.id)
-		if md := s.data.meta; md != nil && md.User != "" {
+		if md := s.data.Meta; md != nil && md.User != "" {
 			s.index = append(s.index, indexChange{user: md.User, id: s.id})
 		}
 	}
 	s.id, s.fromClient, s.loaded, s.newID = NewID(), false, true, true
 	s.stored, s.storedOK = "", false
 	s.changes = s.changes[:0]
-	for _, e := range s.data.entries {
-		s.changes = append(s.changes, change{key: e.key, e: e})
+	for _, e := range s.data.Entries {
+		s.changes = append(s.changes, change{key: e.Key, e: e})
 	}
-	if md := s.data.meta; md != nil {
+	if md := s.data.Meta; md != nil {
 		md.Created = s.m.nowMS()
 		s.metaSet = true
 		s.indexAdd = md.User != ""
@@ -429,16 +430,16 @@ func (s *Session) Destroy() error {
 func (s *Session) destroyLocked() {
 	if s.id != "" && (s.storedOK || s.fromClient) {
 		s.destroy = append(s.destroy, s.id)
-		md := s.data.meta
+		md := s.data.Meta
 		if !s.merged {
-			md = s.base.meta
+			md = s.base.Meta
 		}
 		if md != nil && md.User != "" {
 			s.index = append(s.index, indexChange{user: md.User, id: s.id})
 		}
 	}
 	s.id, s.fromClient, s.loaded, s.newID, s.merged = "", false, true, false, true
-	s.base, s.data, s.stored, s.storedOK = record{}, record{}, "", false
+	s.base, s.data, s.stored, s.storedOK = record.Record{}, record.Record{}, "", false
 	s.changes, s.metaSet, s.sizeBound = nil, false, 0
 	s.cookie = cookieDelete
 }
@@ -460,15 +461,15 @@ func (s *Session) Load(id string) error {
 		return ErrNotFound
 	}
 	now := s.m.nowMS()
-	rec, err := decodeRecord(text, now)
+	rec, err := record.Decode(text, now)
 	if err != nil {
 		return fmt.Errorf("session with driver %s: %w", s.m.driverName, err)
 	}
-	if s.m.expiredMeta(rec.meta, now) {
+	if s.m.expiredMeta(rec.Meta, now) {
 		return ErrNotFound
 	}
 	s.id, s.fromClient, s.loaded, s.newID, s.merged = id, false, true, false, true
-	s.base, s.data, s.stored, s.storedOK = record{}, *rec, text, true
+	s.base, s.data, s.stored, s.storedOK = record.Record{}, *rec, text, true
 	s.changes, s.metaSet, s.sizeBound = nil, false, len(text)
 	s.cookie = cookieSend
 	return nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/goastro/session/internal/record"
 	"io"
 	"log/slog"
 	"math"
@@ -299,16 +300,16 @@ func TestExpiredEntriesAndTTL(t *testing.T) {
 		before := float64(e.mgr.clock().UnixMilli())
 		e.do("GET", "/set", "astro-session="+id)
 		text, _, _ := d.Get(context.Background(), id)
-		rec, err := decodeRecord(text, math.Inf(-1))
+		rec, err := record.Decode(text, math.Inf(-1))
 		if err != nil {
 			t.Fatal(err)
 		}
-		def, _ := rec.get("default")
-		forever, _ := rec.get("forever")
-		if exp := def.expires; exp < before+3600e3-1000 || exp > before+3600e3+1000 {
+		def, _ := rec.Get("default")
+		forever, _ := rec.Get("forever")
+		if exp := def.Expires; exp < before+3600e3-1000 || exp > before+3600e3+1000 {
 			t.Fatalf("default TTL: expires %v, now %v", exp, before)
 		}
-		if forever.hasExp {
+		if forever.HasExp {
 			t.Fatal("WithoutTTL stored an expiry")
 		}
 		clock.advance(60 * time.Millisecond)
@@ -548,16 +549,16 @@ func TestConcurrentUpdatesLoseNothing(t *testing.T) {
 		}
 		wg.Wait()
 		text, _, _ := d.Get(context.Background(), id)
-		rec, err := decodeRecord(text, math.Inf(-1))
+		rec, err := record.Decode(text, math.Inf(-1))
 		if err != nil {
 			t.Fatal(err)
 		}
 		var items []item
-		cartEntry, ok := rec.get("cartItems")
+		cartEntry, ok := rec.Get("cartItems")
 		if !ok {
 			t.Fatal("cart lost")
 		}
-		if err := devalue.Decode(cartEntry.data, &items); err != nil {
+		if err := devalue.Decode(cartEntry.Data, &items); err != nil {
 			t.Fatal(err)
 		}
 		seen := map[string]bool{}
@@ -568,11 +569,11 @@ func TestConcurrentUpdatesLoseNothing(t *testing.T) {
 			t.Fatalf("cart has %d items (%d distinct), want 50", len(items), len(seen))
 		}
 		for i := range 50 {
-			if _, ok := rec.get(fmt.Sprintf("k%d", i)); !ok {
+			if _, ok := rec.Get(fmt.Sprintf("k%d", i)); !ok {
 				t.Fatalf("key k%d lost", i)
 			}
 		}
-		if _, ok := rec.get("userId"); !ok {
+		if _, ok := rec.Get("userId"); !ok {
 			t.Fatal("userId lost")
 		}
 	})

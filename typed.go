@@ -20,7 +20,7 @@ func Get[T any](s *Session, key string) (value T, ok bool, err error) {
 	if e == nil {
 		return value, false, err
 	}
-	if err := decodeInto(key, e.data, &value); err != nil {
+	if err := decodeInto(key, e.Data, &value); err != nil {
 		var zero T
 		return zero, false, err
 	}
