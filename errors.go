@@ -43,23 +43,7 @@ var (
 // Session IDs are bearer credentials: any ID in the driver's message (a file
 // path, a key) is shown as its fingerprint, so logs never hold a usable ID.
 func (m *Manager) storageError(doing string, err error) error {
-	return fmt.Errorf("%w: %s with driver %s: %w", ErrStorage, doing, m.driverName, redactIDs{err})
-}
-
-// redactIDs shows the session IDs in an error's message as fingerprints and
-// unwraps to the original error.
-type redactIDs struct{ err error }
-
-func (r redactIDs) Error() string { return redactIDsIn(r.err.Error()) }
-func (r redactIDs) Unwrap() error { return r.err }
-
-func redactIDsIn(msg string) string {
-	for i := 0; i+36 <= len(msg); i++ {
-		if msg[i+8] == '-' && ValidID(msg[i:i+36]) {
-			msg = msg[:i] + "session#" + logID(msg[i:i+36]) + msg[i+36:]
-		}
-	}
-	return msg
+	return fmt.Errorf("%w: %s with driver %s: %w", ErrStorage, doing, m.driverName, record.RedactIDs(err))
 }
 
 func keyError(key string) error {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"github.com/goastro/session/internal/record"
+	"slices"
 	"time"
 
 	"github.com/goastro/session/devalue"
@@ -161,7 +162,7 @@ func (m *Manager) updateUserIndex(ctx context.Context, userID string, add string
 	_, err = m.swap(ctx, key, "writing the user index", old, ok, func(old string, _ bool) (string, time.Duration, error) {
 		var next []string
 		for _, id := range record.ParseIndex(old) {
-			if id == add || contains(remove, id) || contains(next, id) {
+			if id == add || slices.Contains(remove, id) || slices.Contains(next, id) {
 				continue
 			}
 			if live, err := m.has(ctx, id); err != nil {
@@ -180,15 +181,6 @@ func (m *Manager) updateUserIndex(ctx context.Context, userID string, add string
 		return text, 0, err
 	})
 	return err
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 // UserSessions returns the IDs of the live sessions bound to userID with SetUser.

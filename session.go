@@ -2,8 +2,6 @@ package session
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"github.com/goastro/session/internal/record"
 	"math"
@@ -137,13 +135,13 @@ func (s *Session) load() error {
 	rec, err := record.Decode(text, now)
 	switch {
 	case err != nil && s.m.strict:
-		s.m.log.Error("session: destroyed a session whose stored record could not be parsed", "driver", s.m.driverName, "session", logID(s.id), "error", err)
+		s.m.log.Error("session: destroyed a session whose stored record could not be parsed", "driver", s.m.driverName, "session", record.LogID(s.id), "error", err)
 		s.stored, s.storedOK = text, true
 		s.destroyLocked()
 		return fmt.Errorf("session with driver %s: %w", s.m.driverName, err)
 	case err != nil:
 		s.m.log.Error("session: removed a stored record that could not be parsed; the request goes on with a new session",
-			"driver", s.m.driverName, "session", logID(s.id), "error", err)
+			"driver", s.m.driverName, "session", record.LogID(s.id), "error", err)
 		s.destroy = append(s.destroy, s.id)
 		s.replaceID()
 	case s.m.expiredMeta(rec.Meta, now):
@@ -473,13 +471,4 @@ func (s *Session) Load(id string) error {
 	s.changes, s.metaSet, s.sizeBound = nil, false, len(text)
 	s.cookie = cookieSend
 	return nil
-}
-
-// logID identifies a session in logs without revealing its ID, which is a bearer secret.
-func logID(id string) string {
-	if id == "" {
-		return ""
-	}
-	h := sha256.Sum256([]byte(id))
-	return hex.EncodeToString(h[:6])
 }

@@ -638,7 +638,7 @@ func TestStorageErrorsHideIDs(t *testing.T) {
 	m := &Manager{driverName: "fs"}
 	cause := &os.PathError{Op: "open", Path: "/srv/sessions/" + id, Err: os.ErrPermission}
 	err := m.storageError("reading the session", cause)
-	if strings.Contains(err.Error(), id) || !strings.Contains(err.Error(), "session#"+logID(id)) {
+	if strings.Contains(err.Error(), id) || !strings.Contains(err.Error(), "session#"+record.LogID(id)) {
 		t.Fatalf("message %q", err)
 	}
 	if !errors.Is(err, os.ErrPermission) || !errors.Is(err, ErrStorage) {

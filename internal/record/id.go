@@ -2,6 +2,7 @@ package record
 
 import (
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 )
 
@@ -55,3 +56,31 @@ func ValidID(id string) bool {
 	}
 	return true
 }
+
+// LogID identifies a session in logs without revealing its ID, which is a
+// bearer secret: the first 12 hex digits of its SHA-256.
+func LogID(id string) string {
+	if id == "" {
+		return ""
+	}
+	h := sha256.Sum256([]byte(id))
+	return hex.EncodeToString(h[:6])
+}
+
+// RedactIDs wraps err so that its message shows every session ID in it as
+// "session#" and its LogID; it unwraps to err.
+func RedactIDs(err error) error { return redacted{err} }
+
+type redacted struct{ err error }
+
+func (r redacted) Error() string {
+	msg := r.err.Error()
+	for i := 0; i+36 <= len(msg); i++ {
+		if msg[i+8] == '-' && ValidID(msg[i:i+36]) {
+			msg = msg[:i] + "session#" + LogID(msg[i:i+36]) + msg[i+36:]
+		}
+	}
+	return msg
+}
+
+func (r redacted) Unwrap() error { return r.err }

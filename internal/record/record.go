@@ -26,8 +26,6 @@ var (
 	ErrNotSerializable = errors.New("session: value cannot be serialized")
 )
 
-
-
 // Codec writes records exactly as Astro does: devalue with a custom reducer
 // for URL, so a URL is stored as ["URL",<index of its href>].
 var Codec = devalue.Options{Reducers: []devalue.Reducer{{Tag: "URL", Reduce: reduceURL}}}
@@ -343,4 +341,3 @@ func contains(list []string, s string) bool {
 	}
 	return false
 }
-
