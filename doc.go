@@ -21,16 +21,6 @@
 //
 // # Where things happen
 //
-// One request's path, from cookie to stored bytes:
-//
-//   - middleware.go: reads the cookie, calls Start, and calls Finish before the
-//     first byte of the response;
-//   - lifecycle.go: Start, Finish, NewContext and From;
-//   - session.go: the Session's state (what was loaded, what is pending, what
-//     happens to the cookie) and its methods Get, Set, Delete, ...;
-//   - record.go: the stored record, decoded from and encoded to Astro's layout
-//     with package devalue;
-//   - save.go: the one save path: merge the pending changes into what the store
-//     holds and write it with compare-and-swap (store.go bounds every call);
-//   - lifetime.go: idle and absolute timeouts, remember-me, users' sessions.
+// The files of one request's path, from cookie to stored bytes, are listed in
+// the README's "Architecture" section.
 package session

@@ -3,6 +3,7 @@ package session
 import (
 	"errors"
 	"fmt"
+
 	"github.com/goastro/session/internal/record"
 )
 

@@ -128,15 +128,13 @@ func New(cfg Config) (*Manager, error) {
 // checkDurations refuses durations that cannot be meant: negative ones, and
 // those under a second, which come from writing Astro's seconds as a Duration.
 func checkDurations(cfg Config) error {
-	for _, d := range []struct {
-		name string
-		v    time.Duration
-	}{{"TTL", cfg.TTL}, {"IdleTimeout", cfg.IdleTimeout}, {"AbsoluteTimeout", cfg.AbsoluteTimeout}} {
-		if d.v < 0 {
-			return configError("%s must not be negative", d.name)
+	names := []string{"TTL", "IdleTimeout", "AbsoluteTimeout"}
+	for i, d := range []time.Duration{cfg.TTL, cfg.IdleTimeout, cfg.AbsoluteTimeout} {
+		if d < 0 {
+			return configError("%s must not be negative", names[i])
 		}
-		if d.v > 0 && d.v < time.Second {
-			return configError("%s is %v: it is a time.Duration, not a number of seconds as in Astro (write %d * time.Second)", d.name, d.v, int64(d.v))
+		if d > 0 && d < time.Second {
+			return configError("%s is %v: it is a time.Duration, not a number of seconds as in Astro (write %d * time.Second)", names[i], d, int64(d))
 		}
 	}
 	return nil

@@ -376,11 +376,10 @@ func (s *Session) Delete(key string) {
 // such as a notice shown after a redirect. It returns nil when there is none.
 func (s *Session) Flash(key string) (any, error) {
 	v, err := s.Get(key)
-	if err != nil || v == nil {
-		return v, err
+	if err == nil && v != nil {
+		s.Delete(key)
 	}
-	s.Delete(key)
-	return v, nil
+	return v, err
 }
 
 // Regenerate gives the session a new ID and keeps its data; the old record is

@@ -21,8 +21,7 @@ func Get[T any](s *Session, key string) (value T, ok bool, err error) {
 		return value, false, err
 	}
 	if err := decodeInto(key, e.Data, &value); err != nil {
-		var zero T
-		return zero, false, err
+		return *new(T), false, err
 	}
 	return value, true, nil
 }
