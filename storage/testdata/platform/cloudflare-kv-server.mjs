@@ -44,7 +44,11 @@ export default {
     switch (op) {
       case "GET values": {
         const v = await kv.get(key, "arrayBuffer");
-        return v === null ? fail(404, 10009, "get: 'key not found'") : new Response(v);
+        // The API sends values as application/octet-stream, which ofetch (in
+        // unstorage's driver) turns into a Blob for its .text().
+        return v === null
+          ? fail(404, 10009, "get: 'key not found'")
+          : new Response(v, { headers: { "content-type": "application/octet-stream" } });
       }
       case "PUT values": {
         const ttl = url.searchParams.get("expiration_ttl");
