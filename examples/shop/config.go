@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -14,7 +15,8 @@ type config struct {
 	// Addr is the address to listen on (flag -addr, env ADDR).
 	Addr string
 	// Driver is the session storage driver (env SESSION_DRIVER): fs-lite, fs,
-	// memory, redis, postgres.
+	// memory, redis, postgres, or any other registered driver such as
+	// netlify-blobs, cloudflare-kv or unstorage-http.
 	Driver string
 	// Base is the folder of the fs and fs-lite drivers, or the key prefix of the
 	// redis driver (env SESSION_BASE).
@@ -23,6 +25,11 @@ type config struct {
 	RedisURL string
 	// DatabaseURL is the PostgreSQL connection URL for the postgres driver (env DATABASE_URL).
 	DatabaseURL string
+	// Options are driver options as a JSON object (env SESSION_OPTIONS), with
+	// the names of Astro's session driver options, such as
+	// {"name":"astro-sessions","siteID":"...","token":"..."} for netlify-blobs.
+	// They are merged over the options the other variables give.
+	Options map[string]any
 	// Insecure drops the Secure flag of the session cookie (env SESSION_SECURE=false),
 	// for plain-HTTP local use: browsers do not send Secure cookies to http:// pages
 	// other than localhost.
@@ -51,6 +58,11 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (co
 	if cfg.Driver == "" {
 		cfg.Driver = "fs-lite"
 	}
+	if v := getenv("SESSION_OPTIONS"); v != "" {
+		if err := json.Unmarshal([]byte(v), &cfg.Options); err != nil || cfg.Options == nil {
+			return cfg, fmt.Errorf("SESSION_OPTIONS: want a JSON object of driver options (%v)", err)
+		}
+	}
 	if v := getenv("SESSION_SECURE"); v != "" {
 		secure, err := strconv.ParseBool(v)
 		if err != nil {
@@ -62,7 +74,7 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (co
 	fs.SetOutput(stderr)
 	fs.StringVar(&cfg.Addr, "addr", cfg.Addr, "address to listen on (env ADDR)")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: shop [-addr host:port]\n\nEnvironment: ADDR, SESSION_DRIVER (fs-lite, fs, memory, redis, postgres),\nSESSION_BASE, SESSION_SECURE=false, REDIS_URL, DATABASE_URL.\n\nFlags:\n")
+		fmt.Fprintf(stderr, "Usage: shop [-addr host:port]\n\nEnvironment: ADDR, SESSION_DRIVER (fs-lite, fs, memory, redis, postgres,\nnetlify-blobs, cloudflare-kv, unstorage-http, ...), SESSION_OPTIONS (JSON object),\nSESSION_BASE, SESSION_SECURE=false, REDIS_URL, DATABASE_URL.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -97,7 +109,10 @@ func (cfg config) driverOptions() (map[string]any, error) {
 		}
 		opts["url"] = cfg.DatabaseURL
 	default:
-		// Any other registered driver, without options.
+		// Any other registered driver, with the options of SESSION_OPTIONS.
+	}
+	for k, v := range cfg.Options {
+		opts[k] = v
 	}
 	for k, v := range cfg.extraOptions {
 		opts[k] = v

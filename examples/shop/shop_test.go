@@ -52,6 +52,19 @@ func driverCases(t *testing.T) []driverCase {
 			clearAfter(t, cfg)
 			return cfg
 		}},
+		{"netlify-blobs", func(t *testing.T) config {
+			// Netlify's local Blobs server, configured as Astro's Netlify adapter
+			// configures its store.
+			u := testenv.StartNodeServer(t, platformDir, "netlify-blobs-server.mjs", t.TempDir(), "shop-token")
+			return config{Driver: "netlify-blobs", Options: map[string]any{
+				"siteID": "shop-site", "token": "shop-token", "edgeURL": u, "uncachedEdgeURL": u, "consistency": "strong"}}
+		}},
+		{"cloudflare-kv", func(t *testing.T) config {
+			// workerd's KV through Cloudflare's REST paths (see the fixture script).
+			u := testenv.StartNodeServer(t, platformDir, "cloudflare-kv-server.mjs", "acc", "ns", "shop-token", "", "")
+			return config{Driver: "cloudflare-kv", Options: map[string]any{
+				"accountId": "acc", "namespaceId": "ns", "apiToken": "shop-token", "apiURL": u}}
+		}},
 	}
 	want := os.Getenv("SESSION_DRIVER")
 	if want == "" {
@@ -65,6 +78,10 @@ func driverCases(t *testing.T) []driverCase {
 	t.Fatalf("SESSION_DRIVER=%q is not one of the tested drivers", want)
 	return nil
 }
+
+// platformDir holds the local servers of the platform stores (Netlify Blobs,
+// Cloudflare KV) and their npm packages.
+const platformDir = "../../storage/testdata/platform"
 
 // clearAfter empties a shared store (under the test's own base or table) when the test ends.
 func clearAfter(t *testing.T, cfg config) {
@@ -512,6 +529,18 @@ func TestLoadConfig(t *testing.T) {
 	opts, _ := config{Driver: "fs-lite", Base: "/x"}.driverOptions()
 	if opts["base"] != "/x" {
 		t.Fatalf("%v", opts)
+	}
+	cfg, err = loadConfig(nil, env(map[string]string{"SESSION_DRIVER": "netlify-blobs", "SESSION_OPTIONS": `{"siteID":"s","token":"t","consistency":"strong"}`}), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if opts, _ := cfg.driverOptions(); opts["siteID"] != "s" || opts["consistency"] != "strong" || len(opts) != 3 {
+		t.Fatalf("SESSION_OPTIONS: %v", opts)
+	}
+	for _, bad := range []string{"[]", "null", "{", `"x"`} {
+		if _, err := loadConfig(nil, env(map[string]string{"SESSION_OPTIONS": bad}), io.Discard); err == nil {
+			t.Fatalf("SESSION_OPTIONS=%s accepted", bad)
+		}
 	}
 }
 

@@ -46,6 +46,29 @@ import (
 
 // Run runs the conformance suite as subtests of t.
 func Run(t *testing.T, newDriver func(t *testing.T) storage.Driver) {
+	RunWith(t, newDriver, Options{})
+}
+
+// Options adapts the suite to a driver whose store has limits of its own, such
+// as a hosted key-value service with a shorter key limit or a minimum expiry.
+type Options struct {
+	// Skip names subtests that do not apply to the driver ("TTL",
+	// "CompareAndSwapTTL", ...), each with the reason, which the skipped subtest
+	// reports. A name that is not a subtest of the suite fails the run.
+	Skip map[string]string
+	// MaxKeyLen is the driver's own limit on a key, in bytes, when it is lower
+	// than storage.MaxKeyLen. The BadKeys subtest then expects a longer key to be
+	// refused with an error wrapping storage.ErrInvalidKey, and stores the
+	// longest key within this limit. Zero means storage.MaxKeyLen.
+	MaxKeyLen int
+}
+
+// RunWith runs the conformance suite as subtests of t, adapted by opts.
+func RunWith(t *testing.T, newDriver func(t *testing.T) storage.Driver, opts Options) {
+	maxKey := storage.MaxKeyLen
+	if opts.MaxKeyLen > 0 && opts.MaxKeyLen < maxKey {
+		maxKey = opts.MaxKeyLen
+	}
 	open := func(t *testing.T) storage.Driver {
 		t.Helper()
 		d := newDriver(t)
@@ -59,16 +82,13 @@ func Run(t *testing.T, newDriver func(t *testing.T) storage.Driver) {
 		})
 		return d
 	}
-	tests := []struct {
-		name string
-		fn   func(t *testing.T, d storage.Driver)
-	}{
+	tests := []subtest{
 		{"GetSetDelete", testGetSetDelete},
 		{"Has", testHas},
 		{"EmptyValue", testEmptyValue},
 		{"Values", testValues},
 		{"KeyNormalization", testKeyNormalization},
-		{"BadKeys", testBadKeys},
+		{"BadKeys", func(t *testing.T, d storage.Driver) { testBadKeys(t, d, maxKey) }},
 		{"Keys", testKeys},
 		{"Clear", testClear},
 		{"TTL", testTTL},
@@ -80,11 +100,24 @@ func Run(t *testing.T, newDriver func(t *testing.T) storage.Driver) {
 		{"CompareAndSwapTTL", testCompareAndSwapTTL},
 		{"CompareAndSwapConcurrent", testCompareAndSwapConcurrent},
 	}
+	for name := range opts.Skip {
+		if !slices.ContainsFunc(tests, func(tc subtest) bool { return tc.name == name }) {
+			t.Fatalf("storagetest: Options.Skip names %q, which is not a subtest of the suite", name)
+		}
+	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			if reason, ok := opts.Skip[tc.name]; ok {
+				t.Skip(reason)
+			}
 			tc.fn(t, open(t))
 		})
 	}
+}
+
+type subtest struct {
+	name string
+	fn   func(t *testing.T, d storage.Driver)
 }
 
 func bg() context.Context { return context.Background() }
@@ -251,12 +284,12 @@ func testKeyNormalization(t *testing.T, d storage.Driver) {
 	wantMissing(t, d, "a:b")
 }
 
-func testBadKeys(t *testing.T, d storage.Driver) {
+func testBadKeys(t *testing.T, d storage.Driver, maxKey int) {
 	bad := []string{
 		"", ":", "::", "/", "?", "?x", "\\/:",
 		".", "..", "a:..", "..:a", "a:..:b", "a/../b", "a/./b", "x..", "x..:y",
 		"nul\x00byte", "bad\xffutf8",
-		strings.Repeat("k", storage.MaxKeyLen+1),
+		strings.Repeat("k", maxKey+1),
 		strings.Repeat("s", storage.MaxSegmentLen+1) + ":x",
 	}
 	check := func(op, k string, err error) {
@@ -279,8 +312,8 @@ func testBadKeys(t *testing.T, d storage.Driver) {
 	}
 	wantKeys(t, d, "")
 	// The longest accepted key works.
-	long := strings.Repeat("s", storage.MaxSegmentLen)
-	for len(long)+1+storage.MaxSegmentLen <= storage.MaxKeyLen {
+	long := strings.Repeat("s", min(storage.MaxSegmentLen, maxKey))
+	for len(long)+1+storage.MaxSegmentLen <= maxKey {
 		long += ":" + strings.Repeat("s", storage.MaxSegmentLen)
 	}
 	mustSet(t, d, long, "long", 0)
