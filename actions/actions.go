@@ -17,8 +17,10 @@
 // # Input fields
 //
 // A struct field is read from the input key named by its "form" tag, else its
-// "json" tag, else its Go name. JSON objects may carry other keys; they are
-// ignored. From form data, fields may be strings, booleans (a checkbox: present
+// "json" tag, else its Go name. JSON keys match these names exactly, at every
+// depth (as Astro's zod schemas match them): {"quantity":1,"QUANTITY":7} fills
+// Quantity with 1, and a key that differs from a field name only in case is an
+// unknown key. JSON objects may carry other keys; they are ignored. From form data, fields may be strings, booleans (a checkbox: present
 // means true unless the value is "false"), numbers, types implementing
 // encoding.TextUnmarshaler (time.Time, ...), pointers to those (nil when the
 // value is missing), slices of those (every value of a repeated key),
@@ -52,7 +54,9 @@
 // client can read them; [WithDevalueOutput] sends devalue instead, as Astro
 // does, for the actions client of an Astro site. An Out of type struct{}
 // answers 204 No Content, as an Astro action returning undefined does. Actions accept both JSON and form data
-// unless [WithInput] restricts them. An error that is not an [*Error] is logged
+// unless [WithInput] restricts them. A cross-site request refused by the
+// origin check (see [Handler]) gets FORBIDDEN as JSON in the shape of
+// ActionError, where Astro answers 403 with a plain-text body. An error that is not an [*Error] is logged
 // and answered with a generic INTERNAL_SERVER_ERROR message, so internal details
 // do not leak to clients.
 package actions
