@@ -230,3 +230,17 @@ func validJSONTagName(name string) bool {
 	}
 	return true
 }
+
+// UnmarshalJSON decodes JSON into v (a non-nil pointer) as an action decodes
+// its input: object keys match the json names of struct fields exactly, at
+// every depth, where encoding/json also accepts keys that differ in case
+// ({"quantity":1,"QUANTITY":7} fills Quantity with 1, not 7); other keys are
+// ignored. Use it in plain JSON endpoints to read their bodies as an Astro
+// endpoint or action reads them.
+func UnmarshalJSON(data []byte, v any) error {
+	rv := reflect.ValueOf(v)
+	if rv.Kind() != reflect.Pointer || rv.IsNil() {
+		return json.Unmarshal(data, v) // encoding/json reports the invalid target
+	}
+	return json.Unmarshal(exactKeys(data, rv.Type().Elem()), v)
+}

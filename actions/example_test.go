@@ -115,3 +115,12 @@ func ExampleHandler_crossOrigin() {
 	// https://evil.example 403
 	// https://shop.example 200
 }
+
+func ExampleUnmarshalJSON() {
+	var in struct {
+		Quantity int `json:"quantity"`
+	}
+	err := actions.UnmarshalJSON([]byte(`{"quantity":1,"QUANTITY":7}`), &in)
+	fmt.Println(in.Quantity, err)
+	// Output: 1 <nil>
+}
