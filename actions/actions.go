@@ -17,8 +17,10 @@
 // # Input fields
 //
 // A struct field is read from the input key named by its "form" tag, else its
-// "json" tag, else its Go name. JSON objects may carry other keys; they are
-// ignored. From form data, fields may be strings, booleans (a checkbox: present
+// "json" tag, else its Go name. JSON keys match these names exactly, at every
+// depth (as Astro's zod schemas match them): {"quantity":1,"QUANTITY":7} fills
+// Quantity with 1, and a key that differs from a field name only in case is an
+// unknown key. JSON objects may carry other keys; they are ignored. From form data, fields may be strings, booleans (a checkbox: present
 // means true unless the value is "false"), numbers, types implementing
 // encoding.TextUnmarshaler (time.Time, ...), pointers to those (nil when the
 // value is missing), slices of those (every value of a repeated key),
@@ -52,7 +54,9 @@
 // client can read them; [WithDevalueOutput] sends devalue instead, as Astro
 // does, for the actions client of an Astro site. An Out of type struct{}
 // answers 204 No Content, as an Astro action returning undefined does. Actions accept both JSON and form data
-// unless [WithInput] restricts them. An error that is not an [*Error] is logged
+// unless [WithInput] restricts them. A cross-site request refused by the
+// origin check (see [Handler]) gets FORBIDDEN as JSON in the shape of
+// ActionError, where Astro answers 403 with a plain-text body. An error that is not an [*Error] is logged
 // and answered with a generic INTERNAL_SERVER_ERROR message, so internal details
 // do not leak to clients.
 package actions
@@ -81,6 +85,7 @@ type Action[In, Out any] struct {
 	logger     *slog.Logger
 	empty      bool // Out is struct{}: answer 204
 	devalueOut bool
+	origin     originPolicy
 }
 
 type options struct {
@@ -88,6 +93,7 @@ type options struct {
 	limit      int64
 	logger     *slog.Logger
 	devalueOut bool
+	origin     originPolicy
 }
 
 // Option configures an action.
@@ -111,6 +117,19 @@ func WithLogger(l *slog.Logger) Option { return func(o *options) { o.logger = l 
 // Astro site (astro:actions) parses. Structs map to objects by their devalue or
 // json tags, time.Time to Date.
 func WithDevalueOutput() Option { return func(o *options) { o.devalueOut = true } }
+
+// AllowCrossOrigin turns off the origin check of the action when it is served
+// on its own (see [Action.ServeHTTP]), as Astro's security.checkOrigin: false
+// does. A [Handler] judges the origin itself (see [Handler.AllowCrossOrigin]).
+func AllowCrossOrigin() Option { return func(o *options) { o.origin.allowAll = true } }
+
+// WithTrustedOrigins adds origins ("https://shop.example.com") that the action,
+// served on its own, accepts besides the origin of the request's URL: for a
+// server behind a proxy that terminates TLS or changes the Host header. A
+// [Handler] has its own list (see [Handler.TrustedOrigins]).
+func WithTrustedOrigins(origins ...string) Option {
+	return func(o *options) { o.origin.trusted = append(o.origin.trusted, origins...) }
+}
 
 // Define declares an action named name that runs fn. In is usually a struct
 // whose fields carry "json" (or "form") and "validate" tags; Out is encoded as
@@ -145,6 +164,7 @@ func Define[In, Out any](name string, fn func(ctx context.Context, in In) (Out, 
 		logger:     o.logger,
 		empty:      reflect.TypeFor[Out]() == reflect.TypeFor[struct{}](),
 		devalueOut: o.devalueOut,
+		origin:     o.origin,
 	}
 }
 
@@ -231,7 +251,22 @@ func (a *Action[In, Out]) run(ctx context.Context, in In) (Out, error) {
 // ServeHTTP answers a POST request: the input from the body, the output as
 // JSON with status 200 (204 for struct{} outputs), or an error as JSON with
 // the status of its code. Other methods get METHOD_NOT_ALLOWED (405).
+//
+// A request that a cross-site HTML form could have sent (form data, text/plain
+// or no Content-Type) whose Origin header is not the origin of the request's
+// URL gets FORBIDDEN (403), as from an Astro server with security.checkOrigin
+// on (its default); see [Handler] for the details and [AllowCrossOrigin] and
+// [WithTrustedOrigins] for the options.
 func (a *Action[In, Out]) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if a.origin.forbidden(r) {
+		refuseCrossOrigin(w, r, a.name)
+		return
+	}
+	a.serveChecked(w, r)
+}
+
+// serveChecked serves a request whose origin was judged.
+func (a *Action[In, Out]) serveChecked(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
 		a.writeError(w, r, NewError(MethodNotAllowed, "Actions are called with POST."))
@@ -322,7 +357,29 @@ type Endpoint interface {
 // on the "/_actions/" pattern of a ServeMux (or anywhere: it reads the name
 // after the last "/_actions/" in the path, or the whole path when there is
 // none). Unknown names get NOT_FOUND (404) as JSON.
+//
+// Like an Astro server with security.checkOrigin on (its default), a Handler
+// refuses cross-site form submissions with FORBIDDEN (403): a request with a
+// method other than GET, HEAD and OPTIONS whose Content-Type is missing or
+// contains application/x-www-form-urlencoded, multipart/form-data or
+// text/plain must carry an Origin header equal to the origin of the request's
+// URL (https when the connection is TLS, else http, and the Host header), or
+// to one of [Handler.TrustedOrigins]. A request without Origin is refused
+// too: browsers send it with every POST. JSON requests are not checked, since
+// a cross-site page cannot send them without a CORS preflight.
+//
+// Set the fields before the Handler serves its first request.
 type Handler struct {
+	// AllowCrossOrigin turns the origin check off, as Astro's
+	// security.checkOrigin: false does; for an application that protects its
+	// routes itself (with http.CrossOriginProtection, for example).
+	AllowCrossOrigin bool
+	// TrustedOrigins lists origins ("https://shop.example.com", scheme and
+	// host, with the port unless it is the scheme's default) accepted besides
+	// the origin of the request's URL: behind a proxy that terminates TLS or
+	// rewrites the Host header, list the origin the browser sees.
+	TrustedOrigins []string
+
 	byName map[string]Endpoint
 }
 
@@ -346,10 +403,20 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		p = p[i+len("/_actions/"):]
 	}
 	name := strings.Trim(p, "/")
+	if (originPolicy{allowAll: h.AllowCrossOrigin, trusted: h.TrustedOrigins}).forbidden(r) {
+		refuseCrossOrigin(w, r, name)
+		return
+	}
 	e, ok := h.byName[name]
 	if !ok {
 		writeError(w, r, nil, name, NewError(NotFound, fmt.Sprintf("Action %q not found.", name)))
 		return
 	}
-	e.ServeHTTP(w, r)
+	if a, ok := e.(interface {
+		serveChecked(http.ResponseWriter, *http.Request)
+	}); ok {
+		a.serveChecked(w, r)
+		return
+	}
+	e.ServeHTTP(w, markOriginChecked(r))
 }

@@ -47,6 +47,7 @@ func addAction() *Action[addInput, addOutput] {
 func post(t *testing.T, h http.Handler, path, ct, body string) *httptest.ResponseRecorder {
 	t.Helper()
 	r := httptest.NewRequest(http.MethodPost, path, strings.NewReader(body))
+	r.Header.Set("Origin", "http://example.com") // the origin of httptest's requests
 	if ct != "" {
 		r.Header.Set("Content-Type", ct)
 	}
@@ -84,7 +85,6 @@ func TestActionSuccess(t *testing.T) {
 	}{
 		{"json", "application/json", `{"productId":"p1","quantity":3}`, addOutput{3, "p1", false}},
 		{"json charset and unknown keys", "application/json; charset=utf-8", `{"productId":"p1","quantity":2,"extra":[1,2]}`, addOutput{2, "p1", false}},
-		{"json case-insensitive key", "application/json", `{"PRODUCTID":"p9","Quantity":1}`, addOutput{1, "p9", false}},
 		{"form", "application/x-www-form-urlencoded", "productId=p2&quantity=4&gift=on", addOutput{4, "p2", true}},
 		{"form checkbox false", "application/x-www-form-urlencoded", "productId=p2&quantity=4&gift=false", addOutput{4, "p2", false}},
 		{"form repeated key takes first", "application/x-www-form-urlencoded", "productId=a&productId=b&quantity=5", addOutput{5, "a", false}},
@@ -254,6 +254,7 @@ func TestActionRequestErrors(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			r := httptest.NewRequest(c.method, c.path, strings.NewReader(c.body))
+			r.Header.Set("Origin", "http://example.com")
 			if c.ct != "" {
 				r.Header.Set("Content-Type", c.ct)
 			}

@@ -50,6 +50,7 @@ func benchHandler(b *testing.B, h http.Handler, ct, body string) {
 	b.ReportAllocs()
 	for b.Loop() {
 		r := httptest.NewRequest(http.MethodPost, "/_actions/addToCart", strings.NewReader(body))
+		r.Header.Set("Origin", "http://example.com")
 		r.Header.Set("Content-Type", ct)
 		w := httptest.NewRecorder()
 		h.ServeHTTP(w, r)

@@ -13,10 +13,8 @@ import (
 	"net/http"
 	"net/url"
 	"reflect"
-	"sort"
 	"strconv"
 	"strings"
-	"unicode"
 )
 
 // Input says which request bodies an action accepts.
@@ -50,8 +48,7 @@ type decoder struct {
 	typ     reflect.Type // In
 	st      reflect.Type // the struct type In is or points to; nil when In is no struct
 	plan    *structPlan
-	formErr error        // why form data cannot fill In; nil when it can
-	shadow  reflect.Type // struct of pointers to the fields, for one-pass JSON decoding; nil when unusable
+	formErr error // why form data cannot fill In; nil when it can
 	accept  Input
 	limit   int64
 }
@@ -75,7 +72,6 @@ func newDecoder(t reflect.Type, accept Input, limit int64) (*decoder, error) {
 		return nil, err
 	}
 	d.plan = plan
-	d.shadow = shadowType(plan)
 	for _, f := range plan.fields {
 		if !formType(f.typ) {
 			d.formErr = fmt.Errorf("field %q of type %s cannot be read from form data", f.name, f.typ)
@@ -86,43 +82,6 @@ func newDecoder(t reflect.Type, accept Input, limit int64) (*decoder, error) {
 		}
 	}
 	return d, nil
-}
-
-// shadowType returns a struct type with one pointer field per input field,
-// tagged with the field's wire name (and the json "string" option when the
-// field has it), or nil when a name cannot be written as a tag.
-func shadowType(plan *structPlan) reflect.Type {
-	fields := make([]reflect.StructField, len(plan.fields))
-	for i, f := range plan.fields {
-		if !jsonTagName(f.name) {
-			return nil
-		}
-		tag := f.name
-		if f.stringOpt {
-			tag += ",string"
-		}
-		fields[i] = reflect.StructField{
-			Name: "F" + strconv.Itoa(i),
-			Type: reflect.PointerTo(f.typ),
-			Tag:  reflect.StructTag(`json:"` + tag + `"`),
-		}
-	}
-	return reflect.StructOf(fields)
-}
-
-// jsonTagName reports whether encoding/json accepts name as the name in a
-// json tag (letters, digits and the punctuation it allows), so the shadow
-// struct matches the same keys as the field-by-field decoding.
-func jsonTagName(name string) bool {
-	if name == "" || name == "-" {
-		return false
-	}
-	for _, c := range name {
-		if !unicode.IsLetter(c) && !unicode.IsDigit(c) && !strings.ContainsRune("!#$%&()*+-./:;<=>?@[]^_{|}~ ", c) {
-			return false
-		}
-	}
-	return true
 }
 
 // formType reports whether form values can fill a field of type t.
@@ -261,33 +220,17 @@ func (d *decoder) target(dst reflect.Value) reflect.Value {
 	return v
 }
 
-// decodeJSON fills *dst from a JSON body and validates it.
+// decodeJSON fills *dst from a JSON body and validates it. Keys match field
+// names exactly (see exactKeys); other keys are ignored.
 func (d *decoder) decodeJSON(body []byte, dst reflect.Value) error {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return d.finish(dst, nil, nil)
 	}
 	if d.st == nil {
-		if err := json.Unmarshal(body, dst.Interface()); err != nil {
+		if err := json.Unmarshal(exactKeys(body, d.typ), dst.Interface()); err != nil {
 			return jsonError(err, nil)
 		}
 		return nil
-	}
-	if d.shadow != nil {
-		// One pass into a struct of pointers: a nil pointer is a missing key.
-		sv := reflect.New(d.shadow)
-		if err := json.Unmarshal(body, sv.Interface()); err == nil {
-			v := d.target(dst)
-			sv = sv.Elem()
-			present := make([]bool, len(d.plan.fields))
-			for i, f := range d.plan.fields {
-				if p := sv.Field(i); !p.IsNil() {
-					v.FieldByIndex(f.index).Set(p.Elem())
-					present[i] = true
-				}
-			}
-			return d.finish(dst, present, nil)
-		}
-		// On an error, decode again field by field to report every problem.
 	}
 	var obj map[string]json.RawMessage
 	if err := json.Unmarshal(body, &obj); err != nil {
@@ -303,28 +246,13 @@ func (d *decoder) decodeJSON(body []byte, dst reflect.Value) error {
 	v := d.target(dst)
 	present := make([]bool, len(d.plan.fields))
 	var issues []Issue
-	keys := make([]string, 0, len(obj))
-	for key := range obj {
-		keys = append(keys, key)
-	}
-	sort.Strings(keys) // a deterministic choice among keys that differ only in case
-	for _, key := range keys {
-		raw := obj[key]
-		i, ok := d.plan.byName[key]
-		if !ok {
-			i, ok = d.foldName(key)
-		}
+	for i, f := range d.plan.fields {
+		raw, ok := obj[f.name]
 		if !ok || string(bytes.TrimSpace(raw)) == "null" {
-			continue // unknown keys are stripped, as a zod object does
+			continue
 		}
-		if present[i] && d.plan.fields[i].name != key {
-			continue // the exact key, or an earlier variant, won
-		}
-		f := d.plan.fields[i]
-		fv := v.FieldByIndex(f.index)
-		if err := json.Unmarshal(raw, fv.Addr().Interface()); err != nil {
-			e := jsonError(err, []any{f.name})
-			issues = append(issues, e.Issues...)
+		if err := decodeField(v.FieldByIndex(f.index), raw, f); err != nil {
+			issues = append(issues, jsonError(err, []any{f.name}).Issues...)
 			continue
 		}
 		present[i] = true
@@ -332,15 +260,31 @@ func (d *decoder) decodeJSON(body []byte, dst reflect.Value) error {
 	return d.finish(dst, present, issues)
 }
 
-// foldName finds a field whose name matches key case-insensitively, the way
-// encoding/json does.
-func (d *decoder) foldName(key string) (int, bool) {
-	for i, f := range d.plan.fields {
-		if strings.EqualFold(f.name, key) {
-			return i, true
+// decodeField decodes one member of the input object into its field, honouring
+// the json tag's "string" option.
+func decodeField(fv reflect.Value, raw json.RawMessage, f fieldPlan) error {
+	if f.stringOpt && stringOptKind(f.typ) {
+		var s string
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return fmt.Errorf("invalid use of ,string struct tag, trying to unmarshal %s into %s", raw, f.typ)
 		}
+		raw = json.RawMessage(s)
 	}
-	return 0, false
+	return json.Unmarshal(exactKeys(raw, f.typ), fv.Addr().Interface())
+}
+
+// stringOptKind reports whether encoding/json applies the ",string" option to a
+// field of type t: strings, numbers and booleans, or pointers to them.
+func stringOptKind(t reflect.Type) bool {
+	if t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch k := t.Kind(); {
+	case k == reflect.String, k == reflect.Bool:
+		return true
+	default:
+		return isNumberKind(k)
+	}
 }
 
 // jsonError turns a decoding error into an input error at path.

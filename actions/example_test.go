@@ -82,8 +82,10 @@ func ExampleNewError() {
 	deleteAccount := actions.Define("deleteAccount", func(ctx context.Context, in struct{}) (struct{}, error) {
 		return struct{}{}, actions.NewError(actions.Unauthorized, "Log in first.")
 	})
+	r := httptest.NewRequest("POST", deleteAccount.Path(), nil)
+	r.Header.Set("Origin", "http://example.com") // a browser on the same site
 	w := httptest.NewRecorder()
-	deleteAccount.ServeHTTP(w, httptest.NewRequest("POST", deleteAccount.Path(), nil))
+	deleteAccount.ServeHTTP(w, r)
 	fmt.Println(w.Code, w.Body)
 	// Output: 401 {"type":"AstroActionError","code":"UNAUTHORIZED","status":401,"message":"Log in first."}
 }
@@ -92,4 +94,33 @@ func ExampleFieldError() {
 	err := actions.FieldError("productId", "No such product")
 	fmt.Println(err.Status(), err.Fields)
 	// Output: 400 map[productId:[No such product]]
+}
+
+// A Handler refuses a form posted to an action from another site, as an Astro
+// server with security.checkOrigin (its default) does.
+func ExampleHandler_crossOrigin() {
+	addToCart := actions.Define("addToCart", func(ctx context.Context, in AddToCart) (CartSize, error) {
+		return CartSize{CartSize: in.Quantity}, nil
+	})
+	h := actions.NewHandler(addToCart)
+	for _, origin := range []string{"https://evil.example", "https://shop.example"} {
+		r := httptest.NewRequest("POST", "https://shop.example/_actions/addToCart", strings.NewReader("productId=tee&quantity=3"))
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		r.Header.Set("Origin", origin)
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		fmt.Println(origin, w.Code)
+	}
+	// Output:
+	// https://evil.example 403
+	// https://shop.example 200
+}
+
+func ExampleUnmarshalJSON() {
+	var in struct {
+		Quantity int `json:"quantity"`
+	}
+	err := actions.UnmarshalJSON([]byte(`{"quantity":1,"QUANTITY":7}`), &in)
+	fmt.Println(in.Quantity, err)
+	// Output: 1 <nil>
 }

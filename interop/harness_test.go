@@ -22,8 +22,8 @@ import (
 // astroApp is one build of the app in astro/ (shared sources, one folder per Astro
 // major version with its own package.json, lock file and node_modules).
 type astroApp struct {
-	name string // "astro5", "astro7"
-	dir  string // astro/v5, astro/v7
+	name string // "astro5", "astro6", "astro7"
+	dir  string // astro/v5, astro/v6, astro/v7
 	// node is the Node.js binary that runs the built server, relative to dir when
 	// it starts with "./", else looked up in PATH.
 	node string
@@ -34,11 +34,12 @@ type astroApp struct {
 
 var (
 	astro5 = &astroApp{name: "astro5", dir: "astro/v5", node: "node"}
-	// Astro 7 needs Node.js 22; the app depends on the npm package "node", which
-	// installs that runtime into node_modules.
+	// Astro 6 and 7 need Node.js 22; their apps depend on the npm package "node",
+	// which installs that runtime into node_modules.
+	astro6 = &astroApp{name: "astro6", dir: "astro/v6", node: "./node_modules/node/bin/node"}
 	astro7 = &astroApp{name: "astro7", dir: "astro/v7", node: "./node_modules/node/bin/node"}
 
-	astroApps = []*astroApp{astro5, astro7}
+	astroApps = []*astroApp{astro5, astro6, astro7}
 )
 
 // nodePath returns the absolute path of the app's Node.js binary.

@@ -1,4 +1,4 @@
-# The Astro apps of the interop tests (interop/astro/v5 and v7): install their npm
+# The Astro apps of the interop tests (interop/astro/v5, v6 and v7): install their npm
 # packages (npm ci) when node_modules is missing or older than the lock file, and
 # build them (npm run build, two servers per app: dist and dist-custom-cookie) when
 # a build is missing or older than any source. Nothing to do when all are current.
@@ -21,6 +21,8 @@ interop_app() {
   done
 }
 interop_app interop/astro/v5
+interop_app interop/astro/v6
 interop_app interop/astro/v7
+interop/astro/v6/node_modules/node/bin/node --version
 interop/astro/v7/node_modules/node/bin/node --version
 unset -f interop_app

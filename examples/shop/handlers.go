@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"mime"
 	"net/http"
 	"strings"
 	"time"
@@ -254,14 +255,19 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_, _ = w.Write(b)
 }
 
-// readJSON decodes a small JSON request body into v.
+// readJSON decodes a small JSON request body into v, sent as
+// application/json (415 otherwise); keys match exactly, as in an Astro endpoint.
 func readJSON(w http.ResponseWriter, r *http.Request, v any) bool {
+	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
+		writeJSON(w, http.StatusUnsupportedMediaType, map[string]any{"error": "Send JSON with Content-Type: application/json"})
+		return false
+	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 16<<10))
 	if err != nil {
 		writeJSON(w, http.StatusRequestEntityTooLarge, map[string]any{"error": "Request body too large"})
 		return false
 	}
-	if err := json.Unmarshal(body, v); err != nil {
+	if err := actions.UnmarshalJSON(body, v); err != nil {
 		writeJSON(w, http.StatusBadRequest, map[string]any{"error": "Invalid JSON body"})
 		return false
 	}

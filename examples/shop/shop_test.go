@@ -166,6 +166,10 @@ func (b *browser) send(c *http.Client, method, path, ct, body string) reply {
 	if ct != "" {
 		req.Header.Set("Content-Type", ct)
 	}
+	if method != "GET" && method != "HEAD" {
+		// A browser sends the page's origin with every POST, PUT, ...
+		req.Header.Set("Origin", b.base.Scheme+"://"+b.base.Host)
+	}
 	res, err := c.Do(req)
 	if err != nil {
 		b.t.Fatalf("%s %s: %v", method, path, err)
@@ -500,6 +504,60 @@ func TestCrossSitePostRefused(t *testing.T) {
 	if res.StatusCode != http.StatusForbidden || res.Header.Get("Set-Cookie") != "" {
 		t.Fatalf("status %d, Set-Cookie %q", res.StatusCode, res.Header.Get("Set-Cookie"))
 	}
+}
+
+// A form posted to an action without an Origin header (not from a browser, or
+// from a page that hides its origin) is refused, as by Astro's checkOrigin.
+// JSON needs no Origin: a cross-site page cannot send it without a preflight.
+func TestActionsCheckOrigin(t *testing.T) {
+	_, srv := startShop(t, config{Driver: "memory"})
+	for _, c := range []struct {
+		ct, body, origin string
+		status           int
+	}{
+		{"application/x-www-form-urlencoded", "productId=tee&quantity=1", "", 403},
+		{"application/x-www-form-urlencoded", "productId=tee&quantity=1", "null", 403},
+		{"text/plain", `{"productId":"tee","quantity":1}`, "", 403},
+		{"application/x-www-form-urlencoded", "productId=tee&quantity=1", srv.URL, 200},
+		{"application/json", `{"productId":"tee","quantity":1}`, "", 200},
+	} {
+		req, _ := http.NewRequest("POST", srv.URL+"/_actions/addToCart", strings.NewReader(c.body))
+		req.Header.Set("Content-Type", c.ct)
+		if c.origin != "" {
+			req.Header.Set("Origin", c.origin)
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != c.status {
+			t.Fatalf("%s with Origin %q: status %d, want %d: %s", c.ct, c.origin, res.StatusCode, c.status, body)
+		}
+	}
+}
+
+// The JSON endpoints read JSON only when it is sent as application/json, and
+// match its keys exactly.
+func TestAPIContentType(t *testing.T) {
+	_, srv := startShop(t, config{Driver: "memory"})
+	b := newBrowser(t, srv.URL)
+	login := `{"email":"bob@example.com","password":"builder"}`
+	for _, ct := range []string{"text/plain", "text/plain;charset=UTF-8", "application/x-www-form-urlencoded", "", "application/jsonx"} {
+		must(t, b.send(b.hc, "POST", "/api/auth/login", ct, login), 415, "", `"error":"Send JSON with Content-Type: application/json"`)
+	}
+	if b.cookie() != "" {
+		t.Fatal("a refused login set a session cookie")
+	}
+	must(t, b.send(b.hc, "POST", "/api/auth/login", "application/json", `{"EMAIL":"bob@example.com","password":"builder"}`), 401, "", "Invalid credentials")
+	must(t, b.send(b.hc, "POST", "/api/auth/login", "Application/JSON; charset=utf-8", login), 200, "/dashboard")
+	for _, ct := range []string{"text/plain", ""} {
+		must(t, b.send(b.hc, "PUT", "/api/user/profile", ct, `{"preferences":{"theme":"dark"}}`), 415, "")
+	}
+	must(t, b.send(b.hc, "PUT", "/api/user/profile", "application/json", `{"preferences":{"theme":"dark","THEME":"pink"}}`), 200, "")
+	must(t, b.send(b.hc, "PUT", "/api/user/profile", "application/json", `{"Preferences":{"theme":"light"}}`), 400, "", "Missing preferences")
+	jsonEq(t, b.get("/api/user/profile"), `{"userId":"u2","username":"bob","preferences":{"theme":"dark","lang":"en"}}`)
 }
 
 func TestLoadConfig(t *testing.T) {
