@@ -161,3 +161,40 @@ func TestAstroOwnMetaKeyKept(t *testing.T) {
 		}
 	}
 }
+
+// tornStore returns a half-written record on the first read, as a reader of
+// an fs record that Astro is rewriting in place sees it.
+type tornStore struct {
+	*memory.Store
+	torn bool
+}
+
+func (t *tornStore) Get(ctx context.Context, key string) (string, bool, error) {
+	v, ok, err := t.Store.Get(ctx, key)
+	if ok && !t.torn {
+		t.torn = true
+		return v[:len(v)/2], true, nil
+	}
+	return v, ok, err
+}
+
+// A record read while another program rewrites it is read again, not taken
+// for corrupt and removed.
+func TestTornReadReadAgain(t *testing.T) {
+	d := &tornStore{Store: memory.New(memory.Options{})}
+	m, err := New(Config{Storage: d, Logger: quietLogger()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	id := NewID()
+	d.Store.Set(ctx, id, `[["Map",1,2],"cart",{"data":3,"expires":-1},"astro's"]`, 0)
+	s := m.Start(ctx, id)
+	if v, err := s.Get("cart"); v != "astro's" || err != nil {
+		t.Fatalf("read %v, %v", v, err)
+	}
+	finish(t, s)
+	if _, ok, _ := d.Store.Get(ctx, id); !ok || s.ID() != id {
+		t.Fatal("a torn read removed the record")
+	}
+}

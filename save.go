@@ -65,12 +65,11 @@ func (s *Session) saveRecord(upd *update) error {
 		var written record.Record
 		text, err := s.m.swap(s.ctx, s.id, "saving the session", s.stored, s.storedOK,
 			func(old string, ok bool) (string, time.Duration, error) {
-				rec, err := s.next(old, ok, now, upd)
-				written = rec
-				if err != nil {
+				var err error
+				if written, err = s.next(old, ok, now, upd); err != nil {
 					return "", 0, err
 				}
-				return s.encode(&rec, ok, now)
+				return s.encode(&written, ok, now)
 			})
 		switch {
 		case errors.Is(err, errGone):

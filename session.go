@@ -133,6 +133,15 @@ func (s *Session) load() error {
 	}
 	now := s.m.nowMS()
 	rec, err := record.Decode(text, now)
+	if err != nil {
+		// Another program (Astro's fs driver) may be rewriting the record in
+		// place: a torn read is read again before the record counts as corrupt.
+		time.Sleep(tornReadWait)
+		if again, ok2, err2 := s.m.get(s.ctx, s.id, "reading the session"); err2 == nil && ok2 && again != text {
+			text, ok = again, ok2
+			rec, err = record.Decode(text, now)
+		}
+	}
 	switch {
 	case err != nil && s.m.strict:
 		s.m.log.Error("session: destroyed a session whose stored record could not be parsed", "driver", s.m.driverName, "session", record.LogID(s.id), "error", err)
@@ -160,6 +169,10 @@ func (s *Session) load() error {
 	}
 	return nil
 }
+
+// tornReadWait is how long a record that does not parse is given to be
+// completely written by another program before it is read again.
+const tornReadWait = 20 * time.Millisecond
 
 // replaceID gives the session a new ID in place of the one the client sent.
 func (s *Session) replaceID() {
@@ -293,18 +306,15 @@ func (m *Manager) newEntry(key string, value any, opts []SetOption) (record.Entr
 	if err != nil {
 		return record.Entry{}, fmt.Errorf("%w: the session data for %q could not be serialized: %w", ErrNotSerializable, key, err)
 	}
-	o := SetOption{ttl: m.ttl, mode: ttlGiven}
-	if m.ttl == 0 {
-		o.mode = ttlNever
-	}
+	ttl, expires := m.ttl, m.ttl != 0
 	for _, opt := range opts {
 		if opt.mode != ttlDefault {
-			o = opt
+			ttl, expires = opt.ttl, opt.mode == ttlGiven
 		}
 	}
-	e := record.Entry{Key: key, Data: data}
-	if o.mode == ttlGiven {
-		e.Expires, e.HasExp = m.nowMS()+math.Round(float64(o.ttl)/float64(time.Millisecond)), true
+	e := record.Entry{Key: key, Data: data, HasExp: expires}
+	if expires {
+		e.Expires = m.nowMS() + math.Round(float64(ttl)/float64(time.Millisecond))
 	}
 	return e, nil
 }

@@ -8,13 +8,10 @@ import (
 	"time"
 )
 
-// Every storage call of the session layer goes through this file: each is
-// bounded by Config.StoreTimeout, and its error is wrapped in ErrStorage with
-// session IDs redacted.
-
-// bound returns the context for one storage call. Writes (keep) are not
-// cancelled when the request's context is, so a client that goes away cannot
-// leave half a save; both are bounded by the store timeout.
+// bound returns the context for one storage call; every call goes through this
+// file, bounded by Config.StoreTimeout, its error wrapped in ErrStorage with IDs
+// redacted. Writes (keep) are not cancelled with the request's context, so a
+// client that goes away cannot leave half a save.
 func (m *Manager) bound(ctx context.Context, keep bool) (context.Context, context.CancelFunc) {
 	if keep {
 		ctx = context.WithoutCancel(ctx)
