@@ -44,7 +44,7 @@ func parseGlobal(args []string, getenv func(string) string) (global, error) {
 		return g, fmt.Errorf("-timeout must be positive, got %v", g.timeout)
 	}
 	rest := fs.Args()
-	if len(rest) == 0 {
+	if len(rest) == 0 || rest[0] == "" {
 		return g, errors.New("no command given")
 	}
 	g.command, g.args = rest[0], rest[1:]
