@@ -150,7 +150,9 @@ func (c *call) end(ctx context.Context, err error, attrs ...attribute.KeyValue) 
 	c.span.End()
 }
 
-func keyAttr(key string) attribute.KeyValue { return attribute.String("session.key_hash", KeyHash(key)) }
+func keyAttr(key string) attribute.KeyValue {
+	return attribute.String("session.key_hash", KeyHash(key))
+}
 
 // Get implements storage.Driver.
 func (d *Driver) Get(ctx context.Context, key string) (string, bool, error) {
