@@ -60,6 +60,16 @@ func (c *listCmd) run(ctx context.Context, e *env) error {
 	return nil
 }
 
+// listLine is one line of list -json.
+type listLine struct {
+	ID      string  `json:"id"`
+	Size    int     `json:"size"`
+	Expires *string `json:"expires"` // RFC 3339, null when the session does not expire
+	Keys    int     `json:"keys"`
+	User    string  `json:"user,omitempty"`
+	Error   string  `json:"error,omitempty"` // why the record could not be read
+}
+
 func (c *listCmd) line(s summary) []byte {
 	exp, hasExp := time.Time{}, false
 	user := ""
@@ -68,20 +78,18 @@ func (c *listCmd) line(s summary) []byte {
 		user = s.rec.user()
 	}
 	if c.json {
-		v := map[string]any{"id": s.id, "size": s.size, "expires": nil}
+		v := listLine{ID: s.id, Size: s.size, User: user}
 		if hasExp {
-			v["expires"] = exp.Format(time.RFC3339Nano)
+			t := exp.Format(time.RFC3339Nano)
+			v.Expires = &t
 		}
 		if s.rec != nil {
-			v["keys"] = len(s.rec.entries)
-		}
-		if user != "" {
-			v["user"] = user
+			v.Keys = len(s.rec.entries)
 		}
 		if s.err != nil {
-			v["error"] = s.err.Error()
+			v.Error = s.err.Error()
 		}
-		b, _ := json.Marshal(v)
+		b, _ := json.Marshal(v) // strings and numbers always marshal
 		return append(b, '\n')
 	}
 	when := "never"
