@@ -173,7 +173,7 @@ func request(t *testing.T, m *session.Manager, id string, fn func(s *session.Ses
 // exerciseManager makes a session, reads it back, and checks the spans and the
 // metrics that the Manager's store calls produced.
 func exerciseManager(t *testing.T, tm *telemetry, d storage.Driver, driver string) {
-	m, err := session.New(session.Config{Storage: otelsession.Wrap(d, tm.opts...), RecordCache: -1})
+	m, err := session.New(session.Config{Storage: otelsession.Wrap(d, tm.opts...)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -143,7 +143,7 @@ func serve(t testing.TB, m *session.Manager, id, key string) (string, string) {
 
 func manager(t testing.TB, d storage.Driver) *session.Manager {
 	t.Helper()
-	m, err := session.New(session.Config{Storage: d, Cookie: session.CookieConfig{Insecure: true}, RecordCache: -1})
+	m, err := session.New(session.Config{Storage: d, Cookie: session.CookieConfig{Insecure: true}})
 	if err != nil {
 		t.Fatal(err)
 	}
