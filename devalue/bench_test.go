@@ -8,7 +8,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"reflect"
 	"strconv"
 	"strings"
 	"sync"
@@ -351,48 +350,11 @@ func BenchmarkSessionRecord(b *testing.B) {
 			}
 		}
 	})
-	b.Run("parsedoc", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
-			if _, err := o.ParseDoc(text); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
-	doc, err := o.ParseDoc(text)
-	if err != nil {
-		b.Fatal(err)
-	}
-	var cartNode Node
-	doc.Root().MapEntries(func(k, v Node) bool {
-		if s, _ := k.String(); s == "cartItems" {
-			cartNode, _ = v.Member("data")
-		}
-		return true
-	})
-	b.Run("node-decode", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
-			var out []benchLine
-			if err := cartNode.Decode(&out); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
-	typed := Options{Reducers: []Reducer{{Tag: "URL", Reduce: benchURLReducer[0].Reduce, Types: []reflect.Type{reflect.TypeFor[*URL]()}}}}
 	b.Run("stringify-go", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			if _, err := typed.Stringify(lines); err != nil {
+			if _, err := o.Stringify(lines); err != nil {
 				b.Fatal(err)
-			}
-		}
-	})
-	b.Run("clone", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
-			if _, _, ok := (Options{}).Clone(lines); !ok {
-				b.Fatal("refused")
 			}
 		}
 	})

@@ -3,13 +3,14 @@ package devalue
 import (
 	"math"
 	"strconv"
+	"time"
 	"unicode/utf8"
 )
 
-// AppendNumber appends f formatted like JavaScript's Number.prototype.toString
+// appendNumber appends f formatted like JavaScript's Number.prototype.toString
 // (String(f)): the shortest digits that round-trip, fixed notation for
 // 1e-6 <= |f| < 1e21, exponent notation otherwise ("1e+21", "1.5e-7").
-func AppendNumber(b []byte, f float64) []byte {
+func appendNumber(b []byte, f float64) []byte {
 	switch {
 	case f != f:
 		return append(b, "NaN"...)
@@ -84,10 +85,10 @@ func AppendNumber(b []byte, f float64) []byte {
 	return b
 }
 
-// FormatNumber returns f formatted like JavaScript's String(f).
-func FormatNumber(f float64) string { return string(AppendNumber(nil, f)) }
+// formatNumber returns f formatted like JavaScript's String(f).
+func formatNumber(f float64) string { return string(appendNumber(nil, f)) }
 
-// escapeTable marks the ASCII bytes AppendString must escape.
+// escapeTable marks the ASCII bytes appendString must escape.
 var escapeTable = func() (t [128]bool) {
 	for i := 0; i < 0x20; i++ {
 		t[i] = true
@@ -98,13 +99,13 @@ var escapeTable = func() (t [128]bool) {
 
 const hexDigits = "0123456789abcdef"
 
-// AppendString appends s as a JSON string literal escaped exactly as devalue
+// appendString appends s as a JSON string literal escaped exactly as devalue
 // escapes it: `"` and `\`, `<` as \u003C, \b \f \n \r \t, other control
 // characters as \u00xx, U+2028 and U+2029 as \u2028 and \u2029; unpaired
 // surrogates (held in s in their WTF-8 form, as Parse stores them) as \udxxx.
 // Other bytes that are not UTF-8 are written as U+FFFD. Everything else is
 // written as is.
-func AppendString(b []byte, s string) []byte {
+func appendString(b []byte, s string) []byte {
 	// Most strings need no escaping: find the first byte that may, at one
 	// table lookup per byte (plainByte is the ASCII that escapeTable leaves).
 	i := 0
@@ -232,3 +233,48 @@ func jsonQuote(s string) string {
 	}
 	return string(append(b, '"'))
 }
+
+const maxTimeMs = 8.64e15
+
+// appendISO appends the date as Date.prototype.toISOString writes it, or
+// nothing for an invalid date.
+func appendISO(b []byte, d *Date) []byte {
+	ms := d.Time.UnixMilli()
+	if d.Invalid || ms > maxTimeMs || ms < -maxTimeMs {
+		return b
+	}
+	t := time.UnixMilli(ms).UTC()
+	y := t.Year()
+	switch {
+	case y < 0:
+		b = appendPad(append(b, '-'), -y, 6)
+	case y > 9999:
+		b = appendPad(append(b, '+'), y, 6)
+	default:
+		b = appendPad(b, y, 4)
+	}
+	b = appendPad(append(b, '-'), int(t.Month()), 2)
+	b = appendPad(append(b, '-'), t.Day(), 2)
+	b = appendPad(append(b, 'T'), t.Hour(), 2)
+	b = appendPad(append(b, ':'), t.Minute(), 2)
+	b = appendPad(append(b, ':'), t.Second(), 2)
+	b = appendPad(append(b, '.'), t.Nanosecond()/1e6, 3)
+	return append(b, 'Z')
+}
+
+func appendPad(b []byte, v, width int) []byte {
+	var tmp [20]byte
+	s := strconv.AppendInt(tmp[:0], int64(v), 10)
+	for i := len(s); i < width; i++ {
+		b = append(b, '0')
+	}
+	return append(b, s...)
+}
+
+// isSafeInteger reports whether f is an integer JavaScript represents exactly.
+func isSafeInteger(f float64) bool {
+	return f == math.Trunc(f) && math.Abs(f) <= 1<<53-1
+}
+
+// safeInt reports whether JavaScript holds i exactly: |i| < 2^53.
+func safeInt(i int64) bool { return i > -1<<53 && i < 1<<53 }
