@@ -702,7 +702,10 @@ func (d *valueDecoder) structValue(v any, dst reflect.Value, depth int) error {
 		if !ok {
 			return nil
 		}
-		return withPath(d.decode(val, fv, depth+1), pathKey(k))
+		if err := d.decode(val, fv, depth+1); err != nil {
+			return withPath(err, pathKey(k))
+		}
+		return nil
 	}
 	switch x := v.(type) {
 	case *Object:

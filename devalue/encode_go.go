@@ -397,7 +397,7 @@ func structFields(t reflect.Type) []fieldInfo {
 				sf := lv.t.Field(i)
 				tag, hasTag := sf.Tag.Lookup("devalue")
 				if !hasTag {
-					tag, hasTag = sf.Tag.Lookup("json")
+					tag = sf.Tag.Get("json")
 				}
 				if tag == "-" {
 					continue

@@ -12,7 +12,6 @@ import (
 // small container.
 type idxList struct {
 	small [16]int
-	list  []int
 }
 
 func (l *idxList) init(n int) []int {
@@ -99,21 +98,12 @@ func (e *encoder) object(idx int, o *Object, depth int) error {
 	return nil
 }
 
-func decimalDigits(n int) int {
-	d := 1
-	for n >= 10 {
-		n /= 10
-		d++
-	}
-	return d
-}
-
 // array writes an array with holes as -2, or in the sparse form
 // [-7,length,index,value,...] when that is shorter, as devalue chooses.
 func (e *encoder) array(idx int, a *Array, depth int) error {
 	ids := a.indices()
 	if len(ids) < a.length {
-		dg := decimalDigits(a.length)
+		dg := len(strconv.Itoa(a.length))
 		if (a.length-len(ids))*3 > 4+dg+len(ids)*(dg+1) {
 			return e.sparseArray(idx, a, ids, depth)
 		}

@@ -751,7 +751,7 @@ func parseBigInt(s string) (BigInt, error) {
 		}
 	}
 	for i := 0; i < len(digits); i++ {
-		if c := digits[i]; !isHex(c) || int(hexVal4(c)) >= base {
+		if v, ok := unhex(digits[i]); !ok || int(v) >= base {
 			return "", invalid("Cannot convert " + s + " to a BigInt")
 		}
 	}
@@ -770,12 +770,6 @@ func parseBigInt(s string) (BigInt, error) {
 		return BigInt("-" + digits), nil
 	}
 	return BigInt(digits), nil
-}
-
-// hexVal4 returns the value of a hexadecimal digit.
-func hexVal4(c byte) byte {
-	v, _ := unhex(c)
-	return v
 }
 
 func isJSSpace(r rune) bool {
