@@ -86,3 +86,21 @@ func TestBigIntStaysText(t *testing.T) {
 		t.Errorf("Decode into *big.Int: %v", err)
 	}
 }
+
+// TestMarshalResultIsTheCallers: the bytes Marshal returns are not reused by
+// a later call.
+func TestMarshalResultIsTheCallers(t *testing.T) {
+	b, err := Marshal([]string{"first"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := string(b)
+	for i := 0; i < 10; i++ {
+		if _, err := Stringify([]string{"a later text, longer than the first one"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if string(b) != want {
+		t.Errorf("Marshal's result changed to %s", b)
+	}
+}

@@ -118,7 +118,8 @@ func (o Options) Stringify(v any) (string, error) {
 	if err := e.run(o, v); err != nil {
 		return "", err
 	}
-	return string(e.join(e.out[:0])), nil
+	e.out = e.join(e.out[:0])
+	return string(e.out), nil
 }
 
 // Marshal is [Marshal] with the reducers and limits of o.
@@ -182,7 +183,8 @@ func (e *encoder) release() {
 	encoderPool.Put(e)
 }
 
-// join appends the text: the slots in order, or a negative constant.
+// join appends the text: the slots in order, or a negative constant. The
+// result is the caller's (Marshal returns it): the encoder keeps no reference.
 func (e *encoder) join(b []byte) []byte {
 	if e.root < 0 {
 		return strconv.AppendInt(b, int64(e.root), 10)
@@ -201,9 +203,7 @@ func (e *encoder) join(b []byte) []byte {
 		}
 		b = append(b, e.arena[s.start:s.end]...)
 	}
-	b = append(b, ']')
-	e.out = b
-	return b
+	return append(b, ']')
 }
 
 const (

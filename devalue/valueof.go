@@ -29,5 +29,6 @@ func (o Options) ValueOf(v any) (any, error) {
 		return nil, err
 	}
 	// Parse keeps substrings of its text: the text must be a string of its own
-	return Options{MaxDepth: o.MaxDepth, KeepUnknownTags: true}.Parse(string(e.join(e.out[:0])))
+	e.out = e.join(e.out[:0])
+	return Options{MaxDepth: o.MaxDepth, KeepUnknownTags: true}.Parse(string(e.out))
 }
