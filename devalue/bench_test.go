@@ -8,8 +8,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -87,6 +85,14 @@ func benchInput(b *testing.B, size string) (devalueText string, jsonText []byte)
 
 var benchSizes = []string{"2k", "200k"}
 
+// reportCPU reports the CPU time per operation since start (from cpuNS), the
+// figure to compare on a machine shared with other work; ns/op is wall time.
+func reportCPU(b *testing.B, start int64) {
+	if start > 0 && b.N > 0 {
+		b.ReportMetric(float64(cpuNS()-start)/float64(b.N), "cpu-ns/op")
+	}
+}
+
 // npmBench is a Node.js process running testdata/js/bench.mjs --serve.
 var npmBench struct {
 	once sync.Once
@@ -127,11 +133,12 @@ func benchNPM(b *testing.B, lib, op, size string) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	ns, err := strconv.ParseFloat(strings.TrimSpace(line), 64)
-	if err != nil {
-		b.Fatal(err)
+	var ns, cpu float64
+	if _, err := fmt.Sscan(line, &ns, &cpu); err != nil {
+		b.Fatalf("bench.mjs answered %q: %v", line, err)
 	}
 	b.ReportMetric(ns/float64(b.N), "ns/op")
+	b.ReportMetric(cpu/float64(b.N), "cpu-ns/op")
 }
 
 func BenchmarkParse(b *testing.B) {
@@ -140,6 +147,7 @@ func BenchmarkParse(b *testing.B) {
 		b.Run(size+"/devalue", func(b *testing.B) {
 			b.SetBytes(int64(len(text)))
 			b.ReportAllocs()
+			defer reportCPU(b, cpuNS())
 			for b.Loop() {
 				if _, err := Parse(text); err != nil {
 					b.Fatal(err)
@@ -149,6 +157,7 @@ func BenchmarkParse(b *testing.B) {
 		b.Run(size+"/encoding-json-any", func(b *testing.B) {
 			b.SetBytes(int64(len(j)))
 			b.ReportAllocs()
+			defer reportCPU(b, cpuNS())
 			for b.Loop() {
 				var v any
 				if err := json.Unmarshal(j, &v); err != nil {
@@ -179,6 +188,7 @@ func BenchmarkStringify(b *testing.B) {
 		b.Run(size+"/devalue", func(b *testing.B) {
 			b.SetBytes(int64(len(text)))
 			b.ReportAllocs()
+			defer reportCPU(b, cpuNS())
 			for b.Loop() {
 				if _, err := opts.Stringify(v); err != nil {
 					b.Fatal(err)
@@ -188,6 +198,7 @@ func BenchmarkStringify(b *testing.B) {
 		b.Run(size+"/encoding-json-any", func(b *testing.B) {
 			b.SetBytes(int64(len(j)))
 			b.ReportAllocs()
+			defer reportCPU(b, cpuNS())
 			for b.Loop() {
 				if _, err := json.Marshal(jv); err != nil {
 					b.Fatal(err)
@@ -206,6 +217,7 @@ func BenchmarkUnmarshalTyped(b *testing.B) {
 		b.Run(size+"/devalue", func(b *testing.B) {
 			b.SetBytes(int64(len(text)))
 			b.ReportAllocs()
+			defer reportCPU(b, cpuNS())
 			for b.Loop() {
 				var s benchSession
 				if err := Unmarshal(data, &s); err != nil {
@@ -216,6 +228,7 @@ func BenchmarkUnmarshalTyped(b *testing.B) {
 		b.Run(size+"/encoding-json", func(b *testing.B) {
 			b.SetBytes(int64(len(j)))
 			b.ReportAllocs()
+			defer reportCPU(b, cpuNS())
 			for b.Loop() {
 				var s benchSession
 				if err := json.Unmarshal(j, &s); err != nil {
@@ -235,6 +248,7 @@ func BenchmarkMarshalTyped(b *testing.B) {
 		}
 		b.Run(size+"/devalue", func(b *testing.B) {
 			b.ReportAllocs()
+			defer reportCPU(b, cpuNS())
 			for b.Loop() {
 				if _, err := Marshal(&s); err != nil {
 					b.Fatal(err)
@@ -243,6 +257,7 @@ func BenchmarkMarshalTyped(b *testing.B) {
 		})
 		b.Run(size+"/encoding-json", func(b *testing.B) {
 			b.ReportAllocs()
+			defer reportCPU(b, cpuNS())
 			for b.Loop() {
 				if _, err := json.Marshal(&s); err != nil {
 					b.Fatal(err)
