@@ -104,3 +104,13 @@ func TestMarshalResultIsTheCallers(t *testing.T) {
 		t.Errorf("Marshal's result changed to %s", b)
 	}
 }
+
+// TestDecodeLargeGoValue: the budget counts a Go value handed to Decode by
+// its size, like a parsed one.
+func TestDecodeLargeGoValue(t *testing.T) {
+	in := make([]int, 100_000)
+	var out []int
+	if err := Decode(in, &out); err != nil || len(out) != len(in) {
+		t.Errorf("Decode of %d ints: %d, %v", len(in), len(out), err)
+	}
+}

@@ -201,6 +201,17 @@ func (d *valueDecoder) decode(v any, dst reflect.Value, depth int) error {
 	if depth >= d.maxDepth {
 		return &Error{Message: "cannot decode a value nested deeper than the depth limit", kind: ErrTooDeep}
 	}
+	switch v.(type) {
+	case nil, Undefined, Hole, string, float64, bool, BigInt:
+	default:
+		if childCount(v) < 0 && !isLeaf(v) {
+			mv, err := ValueOf(v) // a Go value
+			if err != nil {
+				return err
+			}
+			v = mv
+		}
+	}
 	if err := d.count(v); err != nil {
 		return err
 	}
@@ -214,15 +225,6 @@ func (d *valueDecoder) decode(v any, dst reflect.Value, depth int) error {
 			dst.SetZero()
 		}
 		return nil
-	case string, float64, bool, BigInt:
-	default:
-		if childCount(v) < 0 && !isLeaf(v) {
-			mv, err := ValueOf(v) // a Go value
-			if err != nil {
-				return err
-			}
-			v = mv
-		}
 	}
 	t := dst.Type()
 	switch dst.Kind() {
