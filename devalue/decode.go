@@ -40,11 +40,15 @@ func Decode(v any, out any) error { return Options{}.Decode(v, out) }
 
 // Decode is [Decode] with the depth limit of o.
 func (o Options) Decode(v any, out any) error {
+	return o.decode(v, out, &valueDecoder{root: v, limit: workSlack})
+}
+
+func (o Options) decode(v any, out any, d *valueDecoder) error {
 	rv := reflect.ValueOf(out)
 	if rv.Kind() != reflect.Pointer || rv.IsNil() {
 		return &Error{Message: "Decode needs a non-nil pointer, got " + typeName(out), Value: out, kind: ErrType}
 	}
-	d := &valueDecoder{maxDepth: o.maxDepth()}
+	d.maxDepth = o.maxDepth()
 	return d.decode(v, rv.Elem(), 0)
 }
 
@@ -54,11 +58,11 @@ func Unmarshal(data []byte, out any) error { return Options{}.Unmarshal(data, ou
 
 // Unmarshal is [Unmarshal] with the revivers and limits of o.
 func (o Options) Unmarshal(data []byte, out any) error {
-	v, err := o.Parse(string(data))
+	v, size, err := o.parse(string(data))
 	if err != nil {
 		return err
 	}
-	return o.Decode(v, out)
+	return o.decode(v, out, &valueDecoder{limit: workPerValue*size + workSlack, sized: true})
 }
 
 // valueDecoder decodes a value of the model into a Go value.
@@ -66,14 +70,16 @@ func (o Options) Unmarshal(data []byte, out any) error {
 // A model value may be reached many times (a DAG): through pointers and maps
 // it is decoded once (memo), but Go slices and structs are values, so each
 // reference gets its own copy. To keep the work bounded by the size of the
-// input, the decoder counts the values it decodes (work) and the size of the
-// distinct containers it met (size: one plus their children), and gives up
-// when work exceeds workPerValue × size + workSlack.
+// input, the decoder counts the values it decodes (work) and gives up beyond
+// workPerValue × the size of the input + workSlack: the number of JSON values
+// of the text for Unmarshal; for Decode, the size of the model, measured
+// once the work first passes workSlack.
 type valueDecoder struct {
 	memo     map[memoKey]reflect.Value
-	seen     map[any]struct{} // containers met
+	root     any
 	work     int
-	size     int
+	limit    int
+	sized    bool // limit counts the size of root
 	maxDepth int
 	// one-entry cache of structInfoOf: the elements of a slice of structs
 	// all have the same type
@@ -99,42 +105,68 @@ func (d *valueDecoder) remember(key memoKey, v reflect.Value) {
 	d.memo[key] = v
 }
 
-// count charges one decoded value, and the size of a container met for the
-// first time, to the budget.
+// count charges one decoded value to the budget.
 func (d *valueDecoder) count(v any) error {
 	d.work++
-	if n := childCount(v); n >= 0 {
-		if d.seen == nil {
-			d.seen = make(map[any]struct{})
-		}
-		if _, ok := d.seen[v]; !ok {
-			d.seen[v] = struct{}{}
-			d.size += 1 + n
-		}
+	if d.work > d.limit && !d.sized {
+		d.sized = true
+		d.limit += workPerValue * modelSize(d.root)
 	}
-	if d.work > workPerValue*d.size+workSlack {
-		return &Error{Message: "decoding expands shared values beyond " + strconv.Itoa(d.work) +
-			" Go values for " + strconv.Itoa(d.size) + " values of the input", Value: v, kind: ErrType}
+	if d.work > d.limit {
+		return &Error{Message: "decoding expands shared values into more than " + strconv.Itoa(d.limit) +
+			" Go values, beyond what the size of the input allows", Value: v, kind: ErrType}
 	}
 	return nil
 }
 
-// childCount returns the number of children of a container of the model, or
-// -1 for a value that is not a container.
-func childCount(v any) int {
-	switch x := v.(type) {
-	case *Object:
-		return len(x.m)
-	case *Array:
-		return len(x.elems) + len(x.sparse)
-	case *Map:
-		return 2 * len(x.entries)
-	case *Set:
-		return len(x.m.entries)
-	case *Custom, *Boxed, *TypedArray, *DataView:
-		return 1
+// modelSize returns the number of values reachable from root, each shared
+// container counted once.
+func modelSize(root any) int {
+	n := 0
+	seen := map[any]bool{}
+	for stack := []any{root}; len(stack) > 0; {
+		v := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		n++
+		if !isModel(v) || seen[v] {
+			continue
+		}
+		seen[v] = true
+		switch x := v.(type) {
+		case *Object:
+			for _, m := range x.m {
+				stack = append(stack, m.val)
+			}
+		case *Array:
+			stack = append(stack, x.elems...)
+			for _, e := range x.sparse {
+				stack = append(stack, e)
+			}
+		case *Map:
+			for _, e := range x.entries {
+				stack = append(stack, e.Key, e.Value)
+			}
+		case *Set:
+			for _, e := range x.m.entries {
+				stack = append(stack, e.Key)
+			}
+		case *Custom:
+			stack = append(stack, x.Value)
+		case *Boxed:
+			stack = append(stack, x.Value)
+		}
 	}
-	return -1
+	return n
+}
+
+// isModel reports whether v is a non-nil pointer of the model.
+func isModel(v any) bool {
+	switch v.(type) {
+	case *Object, *Array, *Map, *Set, *Date, *RegExp, *URL, *URLSearchParams,
+		*ArrayBuffer, *TypedArray, *DataView, *Boxed, *Custom, *Temporal:
+		return !reflect.ValueOf(v).IsNil()
+	}
+	return false
 }
 
 func typeName(v any) string {
@@ -153,34 +185,14 @@ func jsType(v any) string {
 		return "undefined"
 	case bool:
 		return "boolean"
-	case string:
-		return "string"
 	case float64:
 		return "number " + formatNumber(x)
-	case BigInt:
-		return "BigInt"
 	case *Object:
 		return "object"
 	case *Array:
 		return "array"
-	case *Map:
-		return "Map"
-	case *Set:
-		return "Set"
-	case *Date:
-		return "Date"
-	case *RegExp:
-		return "RegExp"
-	case *URL:
-		return "URL"
-	case *URLSearchParams:
-		return "URLSearchParams"
-	case *ArrayBuffer:
-		return "ArrayBuffer"
 	case *TypedArray:
 		return x.Type
-	case *DataView:
-		return "DataView"
 	case *Boxed:
 		return "boxed " + jsType(x.Value)
 	case *Custom:
@@ -188,7 +200,7 @@ func jsType(v any) string {
 	case *Temporal:
 		return x.Tag
 	}
-	return typeName(v)
+	return strings.TrimPrefix(strings.TrimPrefix(typeName(v), "*"), "devalue.") // string, BigInt, Map, ...
 }
 
 func (d *valueDecoder) mismatch(v any, t reflect.Type) error {
@@ -204,12 +216,13 @@ func (d *valueDecoder) decode(v any, dst reflect.Value, depth int) error {
 	switch v.(type) {
 	case nil, Undefined, Hole, string, float64, bool, BigInt:
 	default:
-		if childCount(v) < 0 && !isLeaf(v) {
-			mv, err := ValueOf(v) // a Go value
+		if !isModel(v) {
+			mv, err := ValueOf(v) // a Go value: its size adds to the input's
 			if err != nil {
 				return err
 			}
 			v = mv
+			d.limit += workPerValue * modelSize(mv)
 		}
 	}
 	if err := d.count(v); err != nil {
@@ -253,15 +266,6 @@ func (d *valueDecoder) decode(v any, dst reflect.Value, depth int) error {
 	return d.value(v, dst, depth)
 }
 
-// isLeaf reports whether v is a value of the model without children.
-func isLeaf(v any) bool {
-	switch v.(type) {
-	case *Date, *RegExp, *URL, *URLSearchParams, *ArrayBuffer, *Temporal:
-		return true
-	}
-	return false
-}
-
 // pointer decodes into a pointer: a model value into its own type is shared,
 // other shared values are decoded once for each pointer type.
 func (d *valueDecoder) pointer(v any, dst reflect.Value, depth int) error {
@@ -278,7 +282,7 @@ func (d *valueDecoder) pointer(v any, dst reflect.Value, depth int) error {
 		return err
 	}
 	key := memoKey{v, t}
-	shared := childCount(v) >= 0 || isLeaf(v)
+	shared := isModel(v)
 	if shared {
 		if p, ok := d.memo[key]; ok {
 			dst.Set(p)

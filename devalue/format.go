@@ -28,59 +28,11 @@ func appendNumber(b []byte, f float64) []byte {
 		// fixed notation with the shortest round-trip digits, as JavaScript
 		return strconv.AppendFloat(b, f, 'f', -1, 64)
 	}
-	var tmp [32]byte
-	s := strconv.AppendFloat(tmp[:0], f, 'e', -1, 64)
-	// s is [-]d[.ddd]e±xx
-	if s[0] == '-' {
-		b = append(b, '-')
-		s = s[1:]
-	}
-	epos := 0
-	for i, c := range s {
-		if c == 'e' {
-			epos = i
-			break
-		}
-	}
-	mant, exp := s[:epos], s[epos+1:]
-	var digits [24]byte
-	k := 0
-	for _, c := range mant {
-		if c != '.' {
-			digits[k] = c
-			k++
-		}
-	}
-	e, _ := strconv.Atoi(string(exp))
-	n := e + 1 // value = 0.d1d2...dk × 10^n
-	d := digits[:k]
-	switch {
-	case k <= n && n <= 21:
-		b = append(b, d...)
-		for i := k; i < n; i++ {
-			b = append(b, '0')
-		}
-	case 0 < n && n <= 21:
-		b = append(b, d[:n]...)
-		b = append(b, '.')
-		b = append(b, d[n:]...)
-	case -6 < n && n <= 0:
-		b = append(b, '0', '.')
-		for i := 0; i < -n; i++ {
-			b = append(b, '0')
-		}
-		b = append(b, d...)
-	default:
-		b = append(b, d[0])
-		if k > 1 {
-			b = append(b, '.')
-			b = append(b, d[1:]...)
-		}
-		b = append(b, 'e')
-		if n-1 >= 0 {
-			b = append(b, '+')
-		}
-		b = strconv.AppendInt(b, int64(n-1), 10)
+	// exponent notation: Go writes at least two exponent digits ("1e-07"),
+	// JavaScript as many as needed ("1e-7")
+	b = strconv.AppendFloat(b, f, 'e', -1, 64)
+	if n := len(b); b[n-2] == '0' && (b[n-3] == '-' || b[n-3] == '+') {
+		b = append(b[:n-2], b[n-1])
 	}
 	return b
 }

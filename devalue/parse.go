@@ -75,8 +75,14 @@ const (
 // element of the text, nesting deeper than the depth limit, and sizes beyond
 // 2 GiB. Strings of the result may share memory with text.
 func (o Options) Parse(text string) (any, error) {
+	v, _, err := o.parse(text)
+	return v, err
+}
+
+// parse is Parse that also returns the number of JSON values in the text.
+func (o Options) parse(text string) (v any, size int, err error) {
 	if len(text) > math.MaxInt32-1 {
-		return nil, invalid("text too large")
+		return nil, 0, invalid("text too large")
 	}
 	d := decoderPool.Get().(*decoder)
 	defer d.release()
@@ -86,18 +92,60 @@ func (o Options) Parse(text string) (any, error) {
 	}
 	constant, err := d.scanRoot()
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	if constant {
 		v, _ := sentinel(d.toks[0].num())
-		return v, nil
+		return v, 1, nil
 	}
-	n := len(d.slots)
-	d.hydrated = append(d.hydrated[:0], make([]any, n)...)
-	d.state = append(d.state[:0], make([]uint8, n)...)
-	// the objects of the text and their members, in two allocations
+	d.allocArenas()
+	v, err = d.hydrate(0, 0)
+	return v, len(d.toks), err
+}
+
+// addSlot records top-level element t. Primitives get their value at once:
+// nearly all of them are referenced, and this spares building them later.
+func (d *decoder) addSlot(t int) {
+	d.slots = append(d.slots, int32(t))
+	var v any
+	st := uint8(stDone)
+	switch tk := &d.toks[t]; tk.kind {
+	case tString:
+		v = d.str(t)
+	case tNumber:
+		v = d.number(tk)
+	case tTrue, tFalse:
+		v = tk.kind == tTrue
+	case tNull:
+	default:
+		st = 0
+	}
+	d.hydrated = append(d.hydrated, v)
+	d.state = append(d.state, st)
+}
+
+// allocArenas makes room for the objects of the text and their members: in
+// one allocation for a small record, two otherwise.
+func (d *decoder) allocArenas() {
+	if d.nObjects == 0 {
+		return
+	}
+	if d.nObjects <= 8 && d.nMembers <= 16 {
+		p := new(struct {
+			o [8]Object
+			m [16]member
+		})
+		d.objArena, d.memArena = p.o[:d.nObjects], p.m[:d.nMembers]
+		return
+	}
 	d.objArena, d.memArena = make([]Object, d.nObjects), make([]member, d.nMembers)
-	return d.hydrate(0, 0)
+}
+
+func (d *decoder) number(tk *tok) any {
+	if tk.esc && tk.start >= 0 && int(tk.start) < len(smallNumbers) {
+		return smallNumbers[tk.start]
+	}
+	return tk.num()
 }
 
 // scanRoot tokenizes the text and checks its root, as devalue does: a
@@ -249,14 +297,9 @@ func (d *decoder) build(t, slot, depth int) (any, error) {
 	case tString:
 		return d.str(t), nil
 	case tNumber:
-		if tk.esc && tk.start >= 0 && int(tk.start) < len(smallNumbers) {
-			return smallNumbers[tk.start], nil
-		}
-		return tk.num(), nil
-	case tTrue:
-		return true, nil
-	case tFalse:
-		return false, nil
+		return d.number(tk), nil
+	case tTrue, tFalse:
+		return tk.kind == tTrue, nil
 	case tNull:
 		return nil, nil
 	case tObject:

@@ -310,7 +310,7 @@ func (d *decoder) scanArray(p, depth int, top bool) (int, error) {
 				}
 			}
 			if top {
-				d.slots = append(d.slots, int32(ts))
+				d.addSlot(ts)
 			}
 			n++
 			if p < len(d.text) && d.text[p] == ',' && p+1 < len(d.text) && !isSpace(d.text[p+1]) {

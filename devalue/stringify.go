@@ -313,16 +313,10 @@ func (e *encoder) str(s string, orig any, depth int) (int, error) {
 	}
 	idx := e.reserve()
 	e.strs[s] = idx
-	if len(e.reducers) > 0 {
-		if orig == nil {
-			orig = s
-		}
-		if ok, err := e.reduce(idx, orig, depth); ok || err != nil {
-			return idx, err
-		}
+	if orig == nil && len(e.reducers) > 0 {
+		orig = s
 	}
-	e.commit(idx, appendString(e.start(), s))
-	return idx, nil
+	return e.primitive(idx, orig, depth, func(b []byte) []byte { return appendString(b, s) })
 }
 
 func (e *encoder) number(f float64, orig any, depth int) (int, error) {
@@ -342,16 +336,10 @@ func (e *encoder) number(f float64, orig any, depth int) (int, error) {
 	}
 	idx := e.reserve()
 	e.nums[bits] = idx
-	if len(e.reducers) > 0 {
-		if orig == nil {
-			orig = f
-		}
-		if ok, err := e.reduce(idx, orig, depth); ok || err != nil {
-			return idx, err
-		}
+	if orig == nil && len(e.reducers) > 0 {
+		orig = f
 	}
-	e.commit(idx, appendNumber(e.start(), f))
-	return idx, nil
+	return e.primitive(idx, orig, depth, func(b []byte) []byte { return appendNumber(b, f) })
 }
 
 // literal writes null (which 0), false (1) or true (2).
