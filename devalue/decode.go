@@ -35,7 +35,9 @@ var ErrType = errors.New("devalue: value does not fit the Go type")
 //
 // Shared references and cycles are kept when they pass through pointers and
 // maps. A value that does not fit gives an *Error matching ErrType whose Path
-// names it, for example `.cart[2].quantity`.
+// names it, for example `.cart[2].quantity`. So does a value whose shared
+// parts would expand into more than 64 Go values per value of the input
+// (plus 1024): the work of Decode is bounded by the size of its input.
 func Decode(v any, out any) error { return Options{}.Decode(v, out) }
 
 // Decode is [Decode] with the depth limit of o.
