@@ -41,16 +41,20 @@ func appendTagged(b []byte, tag string, idxs []int) []byte {
 	return append(b, ']')
 }
 
+// appendIdx appends an index or a negative constant.
 func appendIdx(b []byte, i int) []byte {
-	switch {
-	case i >= 0 && i < 10:
-		return append(b, byte('0'+i))
-	case i >= 10 && i < 100:
-		return append(b, byte('0'+i/10), byte('0'+i%10))
-	case i >= 100 && i < 1000:
-		return append(b, byte('0'+i/100), byte('0'+i/10%10), byte('0'+i%10))
+	if i < 0 || i >= 1e6 {
+		return strconv.AppendInt(b, int64(i), 10)
 	}
-	return strconv.AppendInt(b, int64(i), 10)
+	var tmp [6]byte
+	p := len(tmp)
+	for {
+		p--
+		tmp[p] = byte('0' + i%10)
+		if i /= 10; i == 0 {
+			return append(b, tmp[p:]...)
+		}
+	}
 }
 
 func (e *encoder) object(idx int, o *Object, depth int) error {

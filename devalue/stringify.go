@@ -149,6 +149,8 @@ type encoder struct {
 	nums map[uint64]int // by bits: -0 and NaN never get there
 	ids  map[any]int
 	lits [3]int // null, false, true (index+1; 0 = none yet)
+	// the integers 0 to 255, which records are full of, without hashing
+	smallNums [256]int // index+1; 0 = none yet
 	// one-entry cache of fieldsOf: the elements of a slice of structs all
 	// have the same type
 	lastType   reflect.Type
@@ -172,7 +174,7 @@ func (e *encoder) run(o Options, v any) error {
 // value written, and buffers that grew very large.
 func (e *encoder) release() {
 	e.reducers, e.lastType, e.lastFields = nil, nil, nil
-	e.lits = [3]int{}
+	e.lits, e.smallNums = [3]int{}, [256]int{}
 	if cap(e.arena) > 8<<20 || cap(e.out) > 8<<20 || len(e.spans) > 1<<18 {
 		return // let the garbage collector have it
 	}
@@ -330,12 +332,19 @@ func (e *encoder) number(f float64, orig any, depth int) (int, error) {
 	case f == 0 && math.Signbit(f):
 		return idxNegZero, nil
 	}
+	small := f >= 0 && f < float64(len(e.smallNums)) && f == math.Trunc(f)
 	bits := math.Float64bits(f)
-	if i, ok := e.nums[bits]; ok {
+	if small && e.smallNums[int(f)] > 0 {
+		return e.smallNums[int(f)] - 1, nil
+	} else if i, ok := e.nums[bits]; ok && !small {
 		return i, nil
 	}
 	idx := e.reserve()
-	e.nums[bits] = idx
+	if small {
+		e.smallNums[int(f)] = idx + 1
+	} else {
+		e.nums[bits] = idx
+	}
 	if orig == nil && len(e.reducers) > 0 {
 		orig = f
 	}
