@@ -19,7 +19,7 @@
 //	Undefined{}               undefined
 //	bool, string              boolean, string
 //	float64                   number (NaN, ±Inf and -0 included)
-//	*big.Int                  BigInt
+//	BigInt                    BigInt (its decimal text; Stringify also takes *big.Int)
 //	*Object                   plain object (NullProto: Object.create(null))
 //	*Array                    array, with holes (Hole{}), possibly sparse
 //	*Map, *Set                Map, Set
@@ -39,10 +39,9 @@
 // kept in its WTF-8 form and written back as a \udxxx escape.
 //
 // For every text the npm package's stringify writes, Stringify(Parse(text))
-// returns the same text: object key order, JavaScript number formatting
-// (see [AppendNumber]), string escaping (see [AppendString]), de-duplication
-// of equal primitives, slot order and the choice between the two array
-// encodings all follow the npm package.
+// returns the same text: object key order, JavaScript number formatting,
+// devalue's string escaping, de-duplication of equal primitives, slot order
+// and the choice between the two array encodings all follow the npm package.
 //
 // Stringify also accepts plain Go values (structs, maps, slices, time.Time,
 // *url.URL, ...; see [ValueOf]); [Marshal], [Unmarshal] and [Decode] convert
@@ -54,5 +53,8 @@
 // indices must point into the text, sparse arrays with huge lengths are kept
 // sparse, self-referencing boxes and views not on an ArrayBuffer are rejected,
 // "__proto__" keys are rejected as the npm package rejects them, and nesting
-// is limited by Options.MaxDepth ([DefaultMaxDepth] by default).
+// is limited by Options.MaxDepth ([DefaultMaxDepth] by default). Decode's
+// work is bounded by the size of its input: a value shared many times that
+// would expand into far more Go values than the input holds gives an error
+// matching [ErrType].
 package devalue

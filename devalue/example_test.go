@@ -17,7 +17,8 @@ func ExampleParse() {
 	entry, _ := record.Get("cart")
 	data, _ := entry.(*devalue.Object).Get("data")
 	expires, _ := entry.(*devalue.Object).Get("expires")
-	fmt.Println(data.(*devalue.Array).Elems()...)
+	cart := data.(*devalue.Array)
+	fmt.Println(cart.At(0), cart.At(1))
 	fmt.Printf("%#v\n", expires)
 	// Output:
 	// sku-1 sku-2
@@ -82,11 +83,12 @@ func ExampleOptions() {
 	// [["Map",1,2],"home",{"data":3,"expires":-1},["URL",4],"https://example.com/a%20b"]
 }
 
-func ExampleNewMapFromEntries() {
-	entry := devalue.NewObjectCap(2)
+func ExampleNewMap() {
+	entry := devalue.NewObject()
 	entry.Set("data", "u-123")
 	entry.Set("expires", devalue.Undefined{})
-	record := devalue.NewMapFromEntries([]devalue.MapEntry{{Key: "userId", Value: entry}})
+	record := devalue.NewMap()
+	record.Set("userId", entry)
 	s, err := devalue.Stringify(record)
 	if err != nil {
 		panic(err)
@@ -96,66 +98,39 @@ func ExampleNewMapFromEntries() {
 	// [["Map",1,2],"userId",{"data":3,"expires":-1},"u-123"]
 }
 
-func ExampleOptions_ParseDoc() {
-	doc, err := devalue.ParseDoc(`[["Map",1,2],"cart",{"data":3,"expires":-1},[4],{"sku":5,"quantity":6},"sku-1",2]`)
+func ExampleDecode() {
+	v, err := devalue.Parse(`[["Map",1,2],"cart",{"data":3,"expires":-1},[4],{"sku":5,"quantity":6},"sku-1",2]`)
 	if err != nil {
 		panic(err)
 	}
-	type item struct {
+	entry, _ := v.(*devalue.Map).Get("cart")
+	data, _ := entry.(*devalue.Object).Get("data")
+	var cart []struct {
 		SKU      string `json:"sku"`
 		Quantity int    `json:"quantity"`
 	}
-	doc.Root().MapEntries(func(key, entry devalue.Node) bool {
-		name, _ := key.String()
-		data, _ := entry.Member("data")
-		var cart []item
-		if err := data.Decode(&cart); err != nil { // straight from the text
-			panic(err)
-		}
-		fmt.Println(name, cart)
-		return true
-	})
-	// Output:
-	// cart [{sku-1 2}]
-}
-
-func ExampleWriter() {
-	// A Map of one {data, expires} entry, written around a Go value.
-	w := devalue.Options{}.NewWriter()
-	defer w.Release()
-	root := w.Reserve()
-	key := w.String("visits")
-	entry := w.Reserve()
-	data, err := w.Value(3)
-	if err != nil {
+	if err := devalue.Decode(data, &cart); err != nil {
 		panic(err)
 	}
-	w.Object(entry, []string{"data", "expires"}, []int{data, -1})
-	w.Tagged(root, "Map", []int{key, entry})
-	text, err := w.Text()
-	if err != nil {
-		panic(err)
-	}
-	fmt.Println(text)
+	fmt.Printf("%+v\n", cart)
 	// Output:
-	// [["Map",1,2],"visits",{"data":3,"expires":-1},3]
+	// [{SKU:sku-1 Quantity:2}]
 }
 
-func ExampleOptions_Clone() {
+func ExampleValueOf() {
 	type item struct {
-		SKU      string `json:"sku"`
-		Quantity int    `json:"quantity"`
+		SKU string `json:"sku"`
 	}
-	cart := []item{{"sku-1", 2}}
-	snapshot, maxLen, ok := devalue.Options{}.Clone(cart)
-	cart[0].Quantity = 99 // the snapshot does not change
-
-	text, _ := devalue.Stringify(snapshot)
-	fmt.Println(ok, text, len(text) <= maxLen)
-
-	var back []item
-	fmt.Println(devalue.CopyInto(snapshot, &back), back)
+	v, err := devalue.ValueOf(map[string]any{"cart": []item{{"sku-1"}}, "visits": 3})
+	if err != nil {
+		panic(err)
+	}
+	o := v.(*devalue.Object)
+	cart, _ := o.Get("cart")
+	first := cart.(*devalue.Array).At(0).(*devalue.Object)
+	sku, _ := first.Get("sku")
+	visits, _ := o.Get("visits")
+	fmt.Println(o.Keys(), sku, visits)
 	// Output:
-	// true [[1],{"sku":2,"quantity":3},"sku-1",2] true
-	// true [{sku-1 2}]
+	// [cart visits] sku-1 3
 }

@@ -3,13 +3,14 @@ package devalue
 import (
 	"math"
 	"strconv"
+	"time"
 	"unicode/utf8"
 )
 
-// AppendNumber appends f formatted like JavaScript's Number.prototype.toString
+// appendNumber appends f formatted like JavaScript's Number.prototype.toString
 // (String(f)): the shortest digits that round-trip, fixed notation for
 // 1e-6 <= |f| < 1e21, exponent notation otherwise ("1e+21", "1.5e-7").
-func AppendNumber(b []byte, f float64) []byte {
+func appendNumber(b []byte, f float64) []byte {
 	switch {
 	case f != f:
 		return append(b, "NaN"...)
@@ -27,67 +28,19 @@ func AppendNumber(b []byte, f float64) []byte {
 		// fixed notation with the shortest round-trip digits, as JavaScript
 		return strconv.AppendFloat(b, f, 'f', -1, 64)
 	}
-	var tmp [32]byte
-	s := strconv.AppendFloat(tmp[:0], f, 'e', -1, 64)
-	// s is [-]d[.ddd]e±xx
-	if s[0] == '-' {
-		b = append(b, '-')
-		s = s[1:]
-	}
-	epos := 0
-	for i, c := range s {
-		if c == 'e' {
-			epos = i
-			break
-		}
-	}
-	mant, exp := s[:epos], s[epos+1:]
-	var digits [24]byte
-	k := 0
-	for _, c := range mant {
-		if c != '.' {
-			digits[k] = c
-			k++
-		}
-	}
-	e, _ := strconv.Atoi(string(exp))
-	n := e + 1 // value = 0.d1d2...dk × 10^n
-	d := digits[:k]
-	switch {
-	case k <= n && n <= 21:
-		b = append(b, d...)
-		for i := k; i < n; i++ {
-			b = append(b, '0')
-		}
-	case 0 < n && n <= 21:
-		b = append(b, d[:n]...)
-		b = append(b, '.')
-		b = append(b, d[n:]...)
-	case -6 < n && n <= 0:
-		b = append(b, '0', '.')
-		for i := 0; i < -n; i++ {
-			b = append(b, '0')
-		}
-		b = append(b, d...)
-	default:
-		b = append(b, d[0])
-		if k > 1 {
-			b = append(b, '.')
-			b = append(b, d[1:]...)
-		}
-		b = append(b, 'e')
-		if n-1 >= 0 {
-			b = append(b, '+')
-		}
-		b = strconv.AppendInt(b, int64(n-1), 10)
+	// exponent notation: Go writes at least two exponent digits ("1e-07"),
+	// JavaScript as many as needed ("1e-7")
+	b = strconv.AppendFloat(b, f, 'e', -1, 64)
+	if n := len(b); b[n-2] == '0' && (b[n-3] == '-' || b[n-3] == '+') {
+		b = append(b[:n-2], b[n-1])
 	}
 	return b
 }
 
-// FormatNumber returns f formatted like JavaScript's String(f).
-func FormatNumber(f float64) string { return string(AppendNumber(nil, f)) }
+// formatNumber returns f formatted like JavaScript's String(f).
+func formatNumber(f float64) string { return string(appendNumber(nil, f)) }
 
-// escapeTable marks the ASCII bytes AppendString must escape.
+// escapeTable marks the ASCII bytes appendString must escape.
 var escapeTable = func() (t [128]bool) {
 	for i := 0; i < 0x20; i++ {
 		t[i] = true
@@ -98,13 +51,13 @@ var escapeTable = func() (t [128]bool) {
 
 const hexDigits = "0123456789abcdef"
 
-// AppendString appends s as a JSON string literal escaped exactly as devalue
+// appendString appends s as a JSON string literal escaped exactly as devalue
 // escapes it: `"` and `\`, `<` as \u003C, \b \f \n \r \t, other control
 // characters as \u00xx, U+2028 and U+2029 as \u2028 and \u2029; unpaired
 // surrogates (held in s in their WTF-8 form, as Parse stores them) as \udxxx.
 // Other bytes that are not UTF-8 are written as U+FFFD. Everything else is
 // written as is.
-func AppendString(b []byte, s string) []byte {
+func appendString(b []byte, s string) []byte {
 	// Most strings need no escaping: find the first byte that may, at one
 	// table lookup per byte (plainByte is the ASCII that escapeTable leaves).
 	i := 0
@@ -232,3 +185,48 @@ func jsonQuote(s string) string {
 	}
 	return string(append(b, '"'))
 }
+
+const maxTimeMs = 8.64e15
+
+// appendISO appends the date as Date.prototype.toISOString writes it, or
+// nothing for an invalid date.
+func appendISO(b []byte, d *Date) []byte {
+	ms := d.Time.UnixMilli()
+	if d.Invalid || ms > maxTimeMs || ms < -maxTimeMs {
+		return b
+	}
+	t := time.UnixMilli(ms).UTC()
+	y := t.Year()
+	switch {
+	case y < 0:
+		b = appendPad(append(b, '-'), -y, 6)
+	case y > 9999:
+		b = appendPad(append(b, '+'), y, 6)
+	default:
+		b = appendPad(b, y, 4)
+	}
+	b = appendPad(append(b, '-'), int(t.Month()), 2)
+	b = appendPad(append(b, '-'), t.Day(), 2)
+	b = appendPad(append(b, 'T'), t.Hour(), 2)
+	b = appendPad(append(b, ':'), t.Minute(), 2)
+	b = appendPad(append(b, ':'), t.Second(), 2)
+	b = appendPad(append(b, '.'), t.Nanosecond()/1e6, 3)
+	return append(b, 'Z')
+}
+
+func appendPad(b []byte, v, width int) []byte {
+	var tmp [20]byte
+	s := strconv.AppendInt(tmp[:0], int64(v), 10)
+	for i := len(s); i < width; i++ {
+		b = append(b, '0')
+	}
+	return append(b, s...)
+}
+
+// isSafeInteger reports whether f is an integer JavaScript represents exactly.
+func isSafeInteger(f float64) bool {
+	return f == math.Trunc(f) && math.Abs(f) <= 1<<53-1
+}
+
+// safeInt reports whether JavaScript holds i exactly: |i| < 2^53.
+func safeInt(i int64) bool { return i > -1<<53 && i < 1<<53 }

@@ -73,13 +73,13 @@ func TestAppendStringEveryByte(t *testing.T) {
 			string([]byte{byte(c)}) + "-tail",
 			"ab" + string([]byte{byte(c)}) + "cd\u2028é\xed\xa0\x80<",
 		} {
-			if got, want := string(AppendString([]byte("x"), s)), "x"+appendStringSlow(s); got != want {
-				t.Errorf("AppendString(%q) = %s, want %s", s, got, want)
+			if got, want := string(appendString([]byte("x"), s)), "x"+appendStringSlow(s); got != want {
+				t.Errorf("appendString(%q) = %s, want %s", s, got, want)
 			}
 		}
 	}
-	if got := string(AppendString(nil, "")); got != `""` {
-		t.Errorf(`AppendString("") = %s`, got)
+	if got := string(appendString(nil, "")); got != `""` {
+		t.Errorf(`appendString("") = %s`, got)
 	}
 }
 
@@ -88,8 +88,8 @@ func FuzzAppendString(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		if got, want := string(AppendString(nil, s)), appendStringSlow(s); got != want {
-			t.Errorf("AppendString(%q) = %s, want %s", s, got, want)
+		if got, want := string(appendString(nil, s)), appendStringSlow(s); got != want {
+			t.Errorf("appendString(%q) = %s, want %s", s, got, want)
 		}
 	})
 }

@@ -5,7 +5,6 @@ import (
 	"math"
 	"math/big"
 	"net/url"
-	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -153,10 +152,9 @@ func TestStringifyUndefinedField(t *testing.T) {
 	}
 }
 
-// TestReducerTypes checks that declaring a reducer's types changes nothing
-// in what is written, only how: URLs inside structs and slices are still
-// reduced when the other values take the direct path.
-func TestReducerTypes(t *testing.T) {
+// TestReducersSeeNestedGoValues checks that reducers are offered the Go
+// values inside structs, slices and maps, in their own types.
+func TestReducersSeeNestedGoValues(t *testing.T) {
 	type money struct{ Cents int }
 	type code string
 	reduce := func(v any) (any, bool) {
@@ -175,8 +173,6 @@ func TestReducerTypes(t *testing.T) {
 		return nil, false
 	}
 	untyped := Options{Reducers: []Reducer{{Tag: "URL", Reduce: reduce}}}
-	typed := Options{Reducers: []Reducer{{Tag: "URL", Reduce: reduce,
-		Types: []reflect.Type{reflect.TypeFor[*url.URL](), reflect.TypeFor[url.URL](), reflect.TypeFor[money](), reflect.TypeFor[code]()}}}}
 	type line struct {
 		ID    string   `json:"id"`
 		Qty   int      `json:"qty"`
@@ -198,13 +194,9 @@ func TestReducerTypes(t *testing.T) {
 		*u, u,
 	}
 	for i, v := range values {
-		want, err := untyped.Stringify(v)
-		if err != nil {
-			t.Fatal(err)
-		}
-		got, err := typed.Stringify(v)
-		if err != nil || got != want {
-			t.Errorf("value %d:\n got %s (%v)\nwant %s", i, got, err, want)
+		got, err := untyped.Stringify(v)
+		if err != nil || strings.Contains(got, "Cents") || strings.Contains(got, "example.com") && !strings.Contains(got, `["URL",`) {
+			t.Errorf("value %d: %s (%v)", i, got, err)
 		}
 	}
 }
@@ -287,5 +279,26 @@ type wideStruct struct {
 func TestOmitEmptyBeyond64Fields(t *testing.T) {
 	for _, v := range []wideStruct{{}, {F63: 7, S: "x"}, {N: 3, L: []int{1}}} {
 		checkWrittenAsModel(t, v)
+	}
+}
+
+// checkWrittenAsModel checks that Stringify writes Go value v as it writes
+// the same value converted to the value model.
+func checkWrittenAsModel(t *testing.T, v any) {
+	t.Helper()
+	got, err := Stringify(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := ValueOf(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := Stringify(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != want {
+		t.Fatalf("Stringify(%+v)\n got %s\nwant %s", v, got, want)
 	}
 }

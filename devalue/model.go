@@ -1,10 +1,7 @@
 package devalue
 
 import (
-	"math"
-	"math/big"
 	"sort"
-	"strconv"
 	"time"
 )
 
@@ -16,6 +13,11 @@ type Undefined struct{}
 // appears as an element of an [Array]; anywhere else it means undefined.
 type Hole struct{}
 
+// BigInt is a JavaScript BigInt, kept as its decimal text ("-12345"), so that
+// reading a huge one costs no more than its text. [Decode] converts it into
+// *big.Int, big.Int and integer kinds; Stringify also accepts *big.Int.
+type BigInt string
+
 // Object is a JavaScript object with ordered string keys. The zero value is an
 // empty object ready to use. NullProto marks an object created with
 // Object.create(null), written with the "null" tag.
@@ -26,7 +28,7 @@ type Hole struct{}
 type Object struct {
 	m        []member
 	idx      map[string]int // built once the object grows beyond smallSize
-	nIndexes int32          // how many keys are array indices
+	nIndexes int            // how many keys are array indices
 
 	// NullProto is true for an object without prototype (Object.create(null)).
 	NullProto bool
@@ -38,45 +40,11 @@ type member struct {
 	val any
 }
 
+// smallSize is the size beyond which objects and Maps index their keys.
 const smallSize = 16
 
 // NewObject returns an empty object.
 func NewObject() *Object { return &Object{} }
-
-// NewObjectCap returns an empty object with room for n members, so that
-// setting up to n new keys does not allocate.
-func NewObjectCap(n int) *Object { return newObjectCap(n) }
-
-// newObjectCap returns an empty object with room for n members. A small
-// object and its members share one allocation.
-func newObjectCap(n int) *Object {
-	switch {
-	case n <= 0:
-		return &Object{}
-	case n <= 2:
-		p := new(struct {
-			o Object
-			m [2]member
-		})
-		p.o.m = p.m[:0]
-		return &p.o
-	case n <= 4:
-		p := new(struct {
-			o Object
-			m [4]member
-		})
-		p.o.m = p.m[:0]
-		return &p.o
-	case n <= 8:
-		p := new(struct {
-			o Object
-			m [8]member
-		})
-		p.o.m = p.m[:0]
-		return &p.o
-	}
-	return &Object{m: make([]member, 0, n)}
-}
 
 func (o *Object) find(key string) int {
 	if o.idx != nil {
@@ -121,25 +89,6 @@ func (o *Object) Set(key string, v any) {
 	}
 }
 
-// add is Set for a parser: the common case, a new key in an object still
-// without index, takes the shortest path.
-func (o *Object) add(key string, v any) {
-	if o.idx == nil && len(o.m) < smallSize {
-		for i := range o.m {
-			if o.m[i].key == key {
-				o.m[i].val = v
-				return
-			}
-		}
-		o.m = append(o.m, member{key, v})
-		if len(key) > 0 && key[0] <= '9' && isArrayIndex(key) {
-			o.nIndexes++
-		}
-		return
-	}
-	o.Set(key, v)
-}
-
 // Delete removes key if present.
 func (o *Object) Delete(key string) {
 	i := o.find(key)
@@ -164,25 +113,25 @@ func (o *Object) Len() int { return len(o.m) }
 // Keys returns the keys in JavaScript own-key order (array-index keys first,
 // ascending, then the other keys in insertion order).
 func (o *Object) Keys() []string {
+	out := make([]string, len(o.m))
 	order := o.order()
-	out := make([]string, len(order))
-	for i, j := range order {
-		out[i] = o.m[j].key
+	for i := range out {
+		if order != nil {
+			out[i] = o.m[order[i]].key
+		} else {
+			out[i] = o.m[i].key
+		}
 	}
 	return out
 }
 
-// order returns the positions of the members in JavaScript own-key order.
+// order returns the positions of the members in JavaScript own-key order,
+// or nil when that is insertion order.
 func (o *Object) order() []int {
-	n := len(o.m)
 	if o.nIndexes == 0 {
-		out := make([]int, n)
-		for i := range out {
-			out[i] = i
-		}
-		return out
+		return nil
 	}
-	out := make([]int, 0, n)
+	out := make([]int, 0, len(o.m))
 	for i := range o.m {
 		if isArrayIndex(o.m[i].key) {
 			out = append(out, i)
@@ -207,10 +156,7 @@ func (o *Object) order() []int {
 // [0, 2^32-2], which JavaScript orders before the other keys of an object.
 func isArrayIndex(key string) bool {
 	n := len(key)
-	if n == 0 || n > 10 {
-		return false
-	}
-	if n > 1 && key[0] == '0' {
+	if n == 0 || n > 10 || (n > 1 && key[0] == '0') {
 		return false
 	}
 	var v uint64
@@ -246,8 +192,8 @@ func NewArray(elems ...any) *Array {
 	return &Array{elems: elems, length: len(elems)}
 }
 
-// newSparseArray returns an empty array of the given length with room for n
-// elements, choosing dense storage when that is cheap.
+// newSparseArray returns an array of the given length, all holes, with room
+// for n elements, choosing dense storage when that is cheap.
 func newSparseArray(length, n int) *Array {
 	if length <= 1024 || length <= 8*(n+1) {
 		elems := make([]any, length)
@@ -276,30 +222,19 @@ func (a *Array) At(i int) any {
 	return a.elems[i]
 }
 
-// Has reports whether element i exists (is not a hole).
-func (a *Array) Has(i int) bool {
-	_, hole := a.At(i).(Hole)
-	return !hole
-}
-
-// Set sets element i (0 <= i < 2^32-1), growing the array with holes as needed.
-// Setting Hole{} makes element i a hole. Out-of-range indices are ignored.
+// Set sets element i (0 <= i < 2^32-1), growing the array with holes as
+// needed; Set(a.Len(), v) appends. Setting Hole{} makes element i a hole.
+// Out-of-range indices are ignored.
 func (a *Array) Set(i int, v any) {
 	if i < 0 || i > maxArrayIndex {
 		return
 	}
-	if _, hole := v.(Hole); hole && i >= a.length {
-		a.SetLen(i + 1)
-		return
-	}
-	if a.sparse == nil && i >= len(a.elems) && i > 2*len(a.elems)+1024 {
-		a.toSparse()
-	}
+	_, hole := v.(Hole)
 	if i >= a.length {
-		a.SetLen(i + 1)
+		a.setLen(i + 1)
 	}
 	if a.sparse != nil {
-		if _, hole := v.(Hole); hole {
+		if hole {
 			delete(a.sparse, i)
 		} else {
 			a.sparse[i] = v
@@ -309,35 +244,29 @@ func (a *Array) Set(i int, v any) {
 	a.elems[i] = v
 }
 
-// Append adds v at the end.
-func (a *Array) Append(v any) { a.Set(a.length, v) }
-
-// Delete turns element i into a hole (JavaScript `delete a[i]`).
-func (a *Array) Delete(i int) {
-	if i >= 0 && i < a.length {
-		a.Set(i, Hole{})
+// setLen sets the length like assigning JavaScript's `array.length`: elements
+// beyond it are dropped, new slots are holes.
+func (a *Array) setLen(n int) {
+	if a.sparse == nil && n > 2*len(a.elems)+1024 {
+		a.sparse = make(map[int]any)
+		for i, v := range a.elems {
+			if _, hole := v.(Hole); !hole {
+				a.sparse[i] = v
+			}
+		}
+		a.elems = nil
 	}
-}
-
-// SetLen sets the length like assigning JavaScript's `array.length`: elements
-// beyond it are dropped, new slots are holes. n must be in [0, 2^32-1].
-func (a *Array) SetLen(n int) {
-	if n < 0 || n > maxArrayLen {
-		return
-	}
-	if a.sparse == nil && n > len(a.elems) && n > 2*len(a.elems)+1024 {
-		a.toSparse()
-	}
-	if a.sparse != nil {
+	switch {
+	case a.sparse != nil:
 		for i := range a.sparse {
 			if i >= n {
 				delete(a.sparse, i)
 			}
 		}
-	} else if n < len(a.elems) {
+	case n < len(a.elems):
 		clear(a.elems[n:])
 		a.elems = a.elems[:n]
-	} else {
+	default:
 		for len(a.elems) < n {
 			a.elems = append(a.elems, Hole{})
 		}
@@ -345,32 +274,8 @@ func (a *Array) SetLen(n int) {
 	a.length = n
 }
 
-func (a *Array) toSparse() {
-	m := make(map[int]any)
-	for i, v := range a.elems {
-		if _, hole := v.(Hole); !hole {
-			m[i] = v
-		}
-	}
-	a.sparse, a.elems = m, nil
-}
-
-// Populated returns how many elements are not holes.
-func (a *Array) Populated() int {
-	if a.sparse != nil {
-		return len(a.sparse)
-	}
-	n := 0
-	for _, v := range a.elems {
-		if _, hole := v.(Hole); !hole {
-			n++
-		}
-	}
-	return n
-}
-
-// Indices returns the indices of the elements that are not holes, ascending.
-func (a *Array) Indices() []int {
+// indices returns the indices of the elements that are not holes, ascending.
+func (a *Array) indices() []int {
 	var out []int
 	if a.sparse != nil {
 		out = make([]int, 0, len(a.sparse))
@@ -388,22 +293,6 @@ func (a *Array) Indices() []int {
 	return out
 }
 
-// Elems returns a copy of the elements, Hole{} for holes. It allocates Len()
-// elements even for a sparse array; check Len or use Indices for untrusted data.
-func (a *Array) Elems() []any {
-	if a.sparse == nil {
-		return append([]any(nil), a.elems...)
-	}
-	out := make([]any, a.length)
-	for i := range out {
-		out[i] = Hole{}
-	}
-	for i, v := range a.sparse {
-		out[i] = v
-	}
-	return out
-}
-
 // MapEntry is one entry of a [Map].
 type MapEntry struct {
 	Key, Value any
@@ -415,60 +304,18 @@ type MapEntry struct {
 // Map ready to use.
 type Map struct {
 	entries []MapEntry
-	strIdx  map[string]int
-	othIdx  map[any]int
-	indexed bool
+	idx     map[any]int // built once the Map grows beyond smallSize
 }
 
 // NewMap returns an empty Map.
 func NewMap() *Map { return &Map{} }
 
-// NewMapFromEntries returns a Map of the given entries, in their order, as
-// calling Set for each of them on an empty Map would (a key given twice
-// keeps its first position and its last value). The Map takes ownership of
-// the slice's backing array: do not use entries afterwards. It spares the
-// growing of the Map when the entries are known in advance.
-func NewMapFromEntries(entries []MapEntry) *Map {
-	m := &Map{entries: entries[:0]}
-	for _, en := range entries {
-		// Set only ever writes at or before the element being read.
-		m.Set(en.Key, en.Value)
-	}
-	clear(entries[len(m.entries):])
-	return m
-}
-
-// newMapCap returns an empty Map with room for n entries. A small Map and its
-// entries share one allocation.
-func newMapCap(n int) *Map {
-	switch {
-	case n <= 0:
-		return &Map{}
-	case n <= 4:
-		p := new(struct {
-			m Map
-			e [4]MapEntry
-		})
-		p.m.entries = p.e[:0]
-		return &p.m
-	case n <= 8:
-		p := new(struct {
-			m Map
-			e [8]MapEntry
-		})
-		p.m.entries = p.e[:0]
-		return &p.m
-	}
-	return &Map{entries: make([]MapEntry, 0, n)}
-}
-
 type nanKey struct{}
-type bigKey struct{ s string }
 
 // hashKey returns a comparable key equal for SameValueZero-equal values.
 func hashKey(k any) (any, bool) {
 	switch v := k.(type) {
-	case nil, bool, Undefined, Hole:
+	case nil, bool, string, BigInt, Undefined, Hole:
 		return v, true
 	case float64:
 		if v != v {
@@ -480,13 +327,6 @@ func hashKey(k any) (any, bool) {
 		return v, true
 	case int:
 		return hashKey(float64(v))
-	case int64:
-		return hashKey(float64(v))
-	case *big.Int:
-		if v == nil {
-			return nil, true
-		}
-		return bigKey{v.String()}, true
 	case *Object, *Array, *Map, *Set, *Date, *RegExp, *URL, *URLSearchParams,
 		*ArrayBuffer, *TypedArray, *DataView, *Boxed, *Custom, *Temporal:
 		return v, true
@@ -500,26 +340,16 @@ func sameValueZero(a, b any) (eq bool) {
 	if oka && okb {
 		return ha == hb
 	}
-	if sa, ok := a.(string); ok {
-		sb, ok := b.(string)
-		return ok && sa == sb
-	}
 	defer func() {
 		if recover() != nil {
-			eq = false
+			eq = false // a Go key that is not comparable
 		}
 	}()
 	return a == b
 }
 
 func (m *Map) find(key any) int {
-	if s, ok := key.(string); ok {
-		if m.indexed {
-			if i, ok := m.strIdx[s]; ok {
-				return i
-			}
-			return -1
-		}
+	if s, ok := key.(string); ok && m.idx == nil {
 		for i := range m.entries {
 			if k, ok := m.entries[i].Key.(string); ok && k == s {
 				return i
@@ -527,9 +357,9 @@ func (m *Map) find(key any) int {
 		}
 		return -1
 	}
-	if m.indexed {
+	if m.idx != nil {
 		if h, ok := hashKey(key); ok {
-			if i, ok := m.othIdx[h]; ok {
+			if i, ok := m.idx[h]; ok {
 				return i
 			}
 			return -1
@@ -543,27 +373,16 @@ func (m *Map) find(key any) int {
 	return -1
 }
 
-func (m *Map) index(i int) {
-	switch k := m.entries[i].Key.(type) {
-	case string:
-		m.strIdx[k] = i
-	default:
-		if h, ok := hashKey(k); ok {
-			m.othIdx[h] = i
-		}
-	}
-}
-
 func (m *Map) reindex() {
-	m.indexed = len(m.entries) > smallSize
-	if !m.indexed {
-		m.strIdx, m.othIdx = nil, nil
+	m.idx = nil
+	if len(m.entries) <= smallSize {
 		return
 	}
-	m.strIdx = make(map[string]int, len(m.entries))
-	m.othIdx = make(map[any]int)
+	m.idx = make(map[any]int, len(m.entries))
 	for i := range m.entries {
-		m.index(i)
+		if h, ok := hashKey(m.entries[i].Key); ok {
+			m.idx[h] = i
+		}
 	}
 }
 
@@ -574,9 +393,6 @@ func (m *Map) Get(key any) (any, bool) {
 	}
 	return nil, false
 }
-
-// Has reports whether the Map has key.
-func (m *Map) Has(key any) bool { return m.find(key) >= 0 }
 
 // Set sets the value for key; a new key is appended, an existing one keeps its
 // position (and its original key value, as in JavaScript).
@@ -589,21 +405,21 @@ func (m *Map) Set(key, v any) {
 		return
 	}
 	m.entries = append(m.entries, MapEntry{key, v})
-	if m.indexed {
-		m.index(len(m.entries) - 1)
-	} else if len(m.entries) > smallSize {
-		m.reindex()
+	if m.idx == nil {
+		if len(m.entries) > smallSize {
+			m.reindex()
+		}
+	} else if h, ok := hashKey(key); ok {
+		m.idx[h] = len(m.entries) - 1
 	}
 }
 
 // Delete removes key if present.
 func (m *Map) Delete(key any) {
-	i := m.find(key)
-	if i < 0 {
-		return
+	if i := m.find(key); i >= 0 {
+		m.entries = append(m.entries[:i], m.entries[i+1:]...)
+		m.reindex()
 	}
-	m.entries = append(m.entries[:i], m.entries[i+1:]...)
-	m.reindex()
 }
 
 // Len returns the number of entries.
@@ -630,16 +446,13 @@ func NewSet(values ...any) *Set {
 
 // Add adds v if it is not already present.
 func (s *Set) Add(v any) {
-	if !s.m.Has(v) {
+	if s.m.find(v) < 0 {
 		s.m.Set(v, nil)
 	}
 }
 
 // Has reports whether v is in the Set.
-func (s *Set) Has(v any) bool { return s.m.Has(v) }
-
-// Delete removes v if present.
-func (s *Set) Delete(v any) { s.m.Delete(v) }
+func (s *Set) Has(v any) bool { return s.m.find(v) >= 0 }
 
 // Len returns the number of values.
 func (s *Set) Len() int { return s.m.Len() }
@@ -665,60 +478,6 @@ type Date struct {
 
 // NewDate returns a Date for t, truncated to milliseconds.
 func NewDate(t time.Time) *Date { return &Date{Time: time.UnixMilli(t.UnixMilli()).UTC()} }
-
-const maxTimeMs = 8.64e15
-
-// ISOString returns the date as Date.prototype.toISOString would, or "" for an
-// invalid date.
-func (d *Date) ISOString() string {
-	b, _ := appendISO(nil, d)
-	return string(b)
-}
-
-func appendISO(b []byte, d *Date) ([]byte, bool) {
-	if d.Invalid {
-		return b, false
-	}
-	ms := d.Time.UnixMilli()
-	if ms > maxTimeMs || ms < -maxTimeMs {
-		return b, false
-	}
-	t := time.UnixMilli(ms).UTC()
-	y := t.Year()
-	switch {
-	case y < 0:
-		b = append(b, '-')
-		b = appendPad(b, -y, 6)
-	case y > 9999:
-		b = append(b, '+')
-		b = appendPad(b, y, 6)
-	default:
-		b = appendPad(b, y, 4)
-	}
-	b = append(b, '-')
-	b = appendPad(b, int(t.Month()), 2)
-	b = append(b, '-')
-	b = appendPad(b, t.Day(), 2)
-	b = append(b, 'T')
-	b = appendPad(b, t.Hour(), 2)
-	b = append(b, ':')
-	b = appendPad(b, t.Minute(), 2)
-	b = append(b, ':')
-	b = appendPad(b, t.Second(), 2)
-	b = append(b, '.')
-	b = appendPad(b, t.Nanosecond()/1e6, 3)
-	b = append(b, 'Z')
-	return b, true
-}
-
-func appendPad(b []byte, v, width int) []byte {
-	var tmp [20]byte
-	s := strconv.AppendInt(tmp[:0], int64(v), 10)
-	for i := len(s); i < width; i++ {
-		b = append(b, '0')
-	}
-	return append(b, s...)
-}
 
 // RegExp is a JavaScript regular expression: its source and flags, as the
 // RegExp properties of the same names report them (flags in the canonical
@@ -762,31 +521,6 @@ type TypedArray struct {
 	Length     int
 }
 
-// NewTypedArray returns a view of type typ (for example "Uint8Array") on the
-// whole of buf.
-func NewTypedArray(typ string, buf *ArrayBuffer) (*TypedArray, error) {
-	size := elemSize(typ)
-	if size == 0 {
-		return nil, &Error{Message: "Unknown typed array type " + typ}
-	}
-	if len(buf.Bytes)%size != 0 {
-		return nil, &Error{Message: "byte length of " + typ + " should be a multiple of " + strconv.Itoa(size)}
-	}
-	return &TypedArray{Type: typ, Buffer: buf, Length: len(buf.Bytes) / size}, nil
-}
-
-// ByteLength returns the number of bytes the view covers.
-func (t *TypedArray) ByteLength() int { return t.Length * elemSize(t.Type) }
-
-// Bytes returns the bytes the view covers (shared with the buffer), or nil if
-// the view does not fit its buffer.
-func (t *TypedArray) Bytes() []byte {
-	if t.Buffer == nil || t.ByteOffset < 0 || t.Length < 0 || t.ByteOffset+t.ByteLength() > len(t.Buffer.Bytes) {
-		return nil
-	}
-	return t.Buffer.Bytes[t.ByteOffset : t.ByteOffset+t.ByteLength()]
-}
-
 // elemSize returns the element size of a typed array type, 0 if unknown.
 func elemSize(typ string) int {
 	switch typ {
@@ -811,7 +545,7 @@ type DataView struct {
 }
 
 // Boxed is a boxed primitive (new Number(1), new String("s"), Object(1n)).
-// Value is a float64, string, bool or *big.Int.
+// Value is a float64, string, bool or BigInt.
 type Boxed struct {
 	Value any
 }
@@ -830,9 +564,4 @@ type Custom struct {
 type Temporal struct {
 	Tag   string
 	Value string
-}
-
-// isSafeInteger reports whether f is an integer JavaScript represents exactly.
-func isSafeInteger(f float64) bool {
-	return f == math.Trunc(f) && math.Abs(f) <= 1<<53-1
 }

@@ -298,7 +298,7 @@ func TestCustomReducersRevivers(t *testing.T) {
 	}
 	a := v.(*Array)
 	if a.At(0) != a.At(1) || a.At(0).(*foo).bar.(*barT).answer != 42 {
-		t.Fatalf("revived %#v", a.Elems())
+		t.Fatalf("revived %#v", a.elems)
 	}
 	_, err = Options{Revivers: map[string]func(any) (any, error){"Custom": func(v any) (any, error) { return v, nil }}}.Parse(`[["Custom",0]]`)
 	if err == nil || !strings.Contains(err.Error(), "Invalid circular reference") {
@@ -387,7 +387,7 @@ func TestParseLimits(t *testing.T) {
 	var b strings.Builder
 	b.WriteString("[")
 	for i := 0; i < 200; i++ {
-		b.WriteString(`{"n":` + FormatNumber(float64(i+1)) + `},`)
+		b.WriteString(`{"n":` + formatNumber(float64(i+1)) + `},`)
 	}
 	b.WriteString(`1]`)
 	if _, err := (Options{MaxDepth: 100}).Parse(b.String()); !errors.Is(err, ErrTooDeep) {
@@ -402,7 +402,7 @@ func TestParseLimits(t *testing.T) {
 		t.Fatal(err)
 	}
 	a := v.(*Array)
-	if a.Len() != 4294967295 || a.At(4294967294) != "x" || a.Populated() != 1 {
+	if a.Len() != 4294967295 || a.At(4294967294) != "x" || len(a.indices()) != 1 {
 		t.Errorf("sparse: len %d", a.Len())
 	}
 	if s, err := Stringify(a); err != nil || s != `[[-7,4294967295,4294967294,1],"x"]` {
@@ -471,8 +471,8 @@ func TestNumberFormat(t *testing.T) {
 		-1e-7: "-1e-7", 2 << 60: "2305843009213694000", 9007199254740993: "9007199254740992",
 	}
 	for f, want := range tests {
-		if got := FormatNumber(f); got != want {
-			t.Errorf("FormatNumber(%v) = %s, want %s", f, got, want)
+		if got := formatNumber(f); got != want {
+			t.Errorf("formatNumber(%v) = %s, want %s", f, got, want)
 		}
 	}
 }
@@ -526,12 +526,12 @@ func TestRegExpAndSearchParamsLikeJS(t *testing.T) {
 	for src, want := range map[string]string{
 		"": "(?:)", "a/b": `a\/b`, "[/]": "[/]", `a\/b`: `a\/b`, "\n": `\n`, "a\u2028b": `a\u2028b`, "[a/]/": `[a/]\/`, `\[/`: `\[\/`,
 	} {
-		r, err := NewRegExp(src, "yigdsm")
+		r, err := newRegExp(src, "yigdsm")
 		if err != nil || r.Source != want || r.Flags != "dgimsy" {
-			t.Errorf("NewRegExp(%q) = %+v, %v; want source %q", src, r, err, want)
+			t.Errorf("newRegExp(%q) = %+v, %v; want source %q", src, r, err, want)
 		}
 	}
-	if got := ParseURLSearchParams("?a=b c&&d=%zz&e=%E2%82%AC+x&f=é*-._~!").String(); got != "a=b+c&d=%25zz&e=%E2%82%AC+x&f=%C3%A9*-._%7E%21" {
+	if got := parseSearchParams("?a=b c&&d=%zz&e=%E2%82%AC+x&f=é*-._~!").searchString(); got != "a=b+c&d=%25zz&e=%E2%82%AC+x&f=%C3%A9*-._%7E%21" {
 		t.Errorf("URLSearchParams: %s", got)
 	}
 }

@@ -6,7 +6,8 @@
 //   node bench.mjs [seconds]   prints ns/op for each library, operation and size
 //   node bench.mjs --serve     reads lines "<v5|v6> <parse|stringify> <2k|200k> <n>"
 //                              on stdin, runs the operation n times and answers
-//                              with the elapsed nanoseconds (used by the Go
+//                              with the elapsed nanoseconds and the CPU time
+//                              the process used, in nanoseconds (used by the Go
 //                              benchmark BenchmarkNPMDevalue, so that the npm
 //                              figures come out of the same `go test -bench` run)
 import * as devalue5 from 'devalue5';
@@ -53,7 +54,10 @@ if (process.argv[2] === '--serve') {
 			run(fn, 50); // let the JIT compile it first
 			warm.add(line);
 		}
-		process.stdout.write(`${run(fn, Number(n))}\n`);
+		const cpu = process.cpuUsage();
+		const ns = run(fn, Number(n));
+		const used = process.cpuUsage(cpu);
+		process.stdout.write(`${ns} ${(used.user + used.system) * 1000}\n`);
 	}
 } else {
 	const seconds = Number(process.argv[2] ?? 1);

@@ -7,12 +7,12 @@ import (
 	"unicode/utf8"
 )
 
-// NewRegExp returns a RegExp as JavaScript's `new RegExp(source, flags)` sees
+// newRegExp returns a RegExp as JavaScript's `new RegExp(source, flags)` sees
 // it: the flags are checked and put in canonical order, and the source is
 // escaped the way the RegExp source property shows it (an empty source is
 // "(?:)", "/" outside a character class becomes "\/", line terminators are
 // escaped). The pattern itself is not compiled.
-func NewRegExp(source, flags string) (*RegExp, error) {
+func newRegExp(source, flags string) (*RegExp, error) {
 	const order = "dgimsuvy"
 	var seen [8]bool
 	for i := 0; i < len(flags); i++ {
@@ -85,10 +85,10 @@ func escapeSource(s string) string {
 	return b.String()
 }
 
-// ParseURLSearchParams parses a query string the way JavaScript's
+// parseSearchParams parses a query string the way JavaScript's
 // `new URLSearchParams(s)` does (a leading "?" is ignored, "+" is a space,
 // percent escapes are decoded as UTF-8).
-func ParseURLSearchParams(s string) *URLSearchParams {
+func parseSearchParams(s string) *URLSearchParams {
 	s = strings.TrimPrefix(s, "?")
 	p := &URLSearchParams{}
 	for s != "" {
@@ -140,8 +140,9 @@ func formDecode(s string) string {
 	return strings.ToValidUTF8(string(b), "\uFFFD")
 }
 
-// String returns the params in the form of URLSearchParams.prototype.toString.
-func (p *URLSearchParams) String() string {
+// searchString returns the params in the form of
+// URLSearchParams.prototype.toString.
+func (p *URLSearchParams) searchString() string {
 	var b []byte
 	for i, q := range p.Params {
 		if i > 0 {
@@ -172,16 +173,6 @@ func formEncode(b []byte, s string) []byte {
 	return b
 }
 
-// Get returns the first value of name.
-func (p *URLSearchParams) Get(name string) (string, bool) {
-	for _, q := range p.Params {
-		if q.Name == name {
-			return q.Value, true
-		}
-	}
-	return "", false
-}
-
 // dateFromMs returns the Date for a time value in milliseconds, as
 // `new Date(ms)` does.
 func dateFromMs(f float64) *Date {
@@ -192,13 +183,13 @@ func dateFromMs(f float64) *Date {
 	return &Date{Time: time.UnixMilli(int64(f)).UTC()}
 }
 
-// ParseDate parses a date the way JavaScript's `new Date(s)` parses the
+// parseDate parses a date the way JavaScript's `new Date(s)` parses the
 // ISO 8601 format of the ECMAScript specification (YYYY, YYYY-MM,
 // YYYY-MM-DD, optionally followed by THH:mm, THH:mm:ss or THH:mm:ss.sss and
 // Z or ±HH:mm; ±YYYYYY years). A date-time without an offset is taken as
 // UTC. Anything else gives an invalid Date, as JavaScript gives for strings
 // it does not recognise.
-func ParseDate(s string) *Date {
+func parseDate(s string) *Date {
 	ms, ok := parseISO(s)
 	if !ok {
 		return &Date{Invalid: true}
@@ -206,120 +197,146 @@ func ParseDate(s string) *Date {
 	return dateFromMs(ms)
 }
 
-func parseISO(s string) (float64, bool) {
-	p := 0
-	num := func(n int) (int, bool) {
-		if p+n > len(s) {
-			return 0, false
-		}
-		v := 0
-		for i := 0; i < n; i++ {
-			c := s[p+i]
-			if c < '0' || c > '9' {
-				return 0, false
-			}
-			v = v*10 + int(c-'0')
-		}
-		p += n
-		return v, true
+// isoReader reads the fields of an ISO 8601 date.
+type isoReader struct {
+	s string
+	p int
+}
+
+// num reads n digits.
+func (r *isoReader) num(n int) (int, bool) {
+	if r.p+n > len(r.s) {
+		return 0, false
 	}
-	var year int
-	var ok bool
-	if p < len(s) && (s[p] == '+' || s[p] == '-') {
-		neg := s[p] == '-'
-		p++
-		if year, ok = num(6); !ok {
+	v := 0
+	for i := 0; i < n; i++ {
+		c := r.s[r.p+i]
+		if c < '0' || c > '9' {
 			return 0, false
+		}
+		v = v*10 + int(c-'0')
+	}
+	r.p += n
+	return v, true
+}
+
+// is reports whether the next byte is one of set, and moves past it if so.
+func (r *isoReader) is(set string) bool {
+	if r.p < len(r.s) && strings.IndexByte(set, r.s[r.p]) >= 0 {
+		r.p++
+		return true
+	}
+	return false
+}
+
+// date reads YYYY, ±YYYYYY, then optionally -MM and -DD.
+func (r *isoReader) date() (year, month, day int, ok bool) {
+	month, day = 1, 1
+	if r.p < len(r.s) && (r.s[r.p] == '+' || r.s[r.p] == '-') {
+		neg := r.s[r.p] == '-'
+		r.p++
+		if year, ok = r.num(6); !ok || (neg && year == 0) {
+			return 0, 0, 0, false
 		}
 		if neg {
-			if year == 0 {
-				return 0, false
-			}
 			year = -year
 		}
-	} else if year, ok = num(4); !ok {
+	} else if year, ok = r.num(4); !ok {
+		return 0, 0, 0, false
+	}
+	if r.is("-") {
+		if month, ok = r.num(2); !ok || month < 1 || month > 12 {
+			return 0, 0, 0, false
+		}
+		if r.is("-") {
+			if day, ok = r.num(2); !ok || day < 1 || day > daysIn(year, month) {
+				return 0, 0, 0, false
+			}
+		}
+	}
+	return year, month, day, true
+}
+
+// clock reads HH:mm, then optionally :ss and .sss, in milliseconds.
+func (r *isoReader) clock() (int, bool) {
+	hour, ok1 := r.num(2)
+	if !ok1 || !r.is(":") {
 		return 0, false
 	}
-	month, day := 1, 1
-	if p < len(s) && s[p] == '-' {
-		p++
-		if month, ok = num(2); !ok || month < 1 || month > 12 {
-			return 0, false
-		}
-		if p < len(s) && s[p] == '-' {
-			p++
-			if day, ok = num(2); !ok || day < 1 || day > daysIn(year, month) {
-				return 0, false
-			}
-		}
-	}
-	var hour, minute, sec, milli int
-	offset := 0
-	if p < len(s) && (s[p] == 'T' || s[p] == 't') {
-		p++
-		if hour, ok = num(2); !ok {
-			return 0, false
-		}
-		if p >= len(s) || s[p] != ':' {
-			return 0, false
-		}
-		p++
-		if minute, ok = num(2); !ok || minute > 59 {
-			return 0, false
-		}
-		if p < len(s) && s[p] == ':' {
-			p++
-			if sec, ok = num(2); !ok || sec > 59 {
-				return 0, false
-			}
-			if p < len(s) && s[p] == '.' {
-				p++
-				start := p
-				frac := 0
-				for p < len(s) && s[p] >= '0' && s[p] <= '9' {
-					if p-start < 3 {
-						frac = frac*10 + int(s[p]-'0')
-					}
-					p++
-				}
-				if p == start {
-					return 0, false
-				}
-				for n := p - start; n < 3; n++ {
-					frac *= 10
-				}
-				milli = frac
-			}
-		}
-		if hour > 24 || (hour == 24 && (minute != 0 || sec != 0 || milli != 0)) {
-			return 0, false
-		}
-		if p < len(s) && (s[p] == 'Z' || s[p] == 'z') {
-			p++
-		} else if p < len(s) && (s[p] == '+' || s[p] == '-') {
-			sign := 1
-			if s[p] == '-' {
-				sign = -1
-			}
-			p++
-			oh, ok1 := num(2)
-			if !ok1 || p >= len(s) || s[p] != ':' {
-				return 0, false
-			}
-			p++
-			om, ok2 := num(2)
-			if !ok2 || oh > 23 || om > 59 {
-				return 0, false
-			}
-			offset = sign * (oh*60 + om)
-		}
-	}
-	if p != len(s) {
+	minute, ok := r.num(2)
+	if !ok || minute > 59 {
 		return 0, false
 	}
-	days := daysFromCivil(year, month, day)
-	ms := float64(days)*86400000 + float64(hour)*3600000 + float64(minute-offset)*60000 + float64(sec)*1000 + float64(milli)
-	return ms, true
+	sec, milli := 0, 0
+	if r.is(":") {
+		if sec, ok = r.num(2); !ok || sec > 59 {
+			return 0, false
+		}
+		if r.is(".") {
+			start := r.p
+			for r.p < len(r.s) && r.s[r.p] >= '0' && r.s[r.p] <= '9' {
+				if r.p-start < 3 {
+					milli = milli*10 + int(r.s[r.p]-'0')
+				}
+				r.p++
+			}
+			if r.p == start {
+				return 0, false
+			}
+			for n := r.p - start; n < 3; n++ {
+				milli *= 10
+			}
+		}
+	}
+	if hour > 24 || (hour == 24 && (minute != 0 || sec != 0 || milli != 0)) {
+		return 0, false
+	}
+	return ((hour*60+minute)*60+sec)*1000 + milli, true
+}
+
+// offset reads Z or ±HH:mm, in minutes; nothing is UTC.
+func (r *isoReader) offset() (int, bool) {
+	if r.is("Zz") || r.p == len(r.s) {
+		return 0, true
+	}
+	sign := 1
+	if r.s[r.p] == '-' {
+		sign = -1
+	}
+	if !r.is("+-") {
+		return 0, false
+	}
+	oh, ok1 := r.num(2)
+	if !ok1 || !r.is(":") {
+		return 0, false
+	}
+	om, ok2 := r.num(2)
+	if !ok2 || oh > 23 || om > 59 {
+		return 0, false
+	}
+	return sign * (oh*60 + om), true
+}
+
+// parseISO returns the time value in milliseconds of an ISO 8601 date.
+func parseISO(s string) (float64, bool) {
+	r := &isoReader{s: s}
+	year, month, day, ok := r.date()
+	if !ok {
+		return 0, false
+	}
+	ms, offset := 0, 0
+	if r.is("Tt") {
+		if ms, ok = r.clock(); !ok {
+			return 0, false
+		}
+		if offset, ok = r.offset(); !ok {
+			return 0, false
+		}
+	}
+	if r.p != len(s) {
+		return 0, false
+	}
+	return float64(daysFromCivil(year, month, day))*86400000 + float64(ms) - float64(offset)*60000, true
 }
 
 func daysIn(year, month int) int {
@@ -350,23 +367,4 @@ func daysFromCivil(y, m, d int) int64 {
 	doy := (153*mp+2)/5 + d - 1
 	doe := yoe*365 + yoe/4 - yoe/100 + doy
 	return int64(era)*146097 + int64(doe) - 719468
-}
-
-// date hydrates ["Date", x].
-func (d *decoder) date(ch []int) (any, error) {
-	if len(ch) < 2 {
-		return &Date{Invalid: true}, nil
-	}
-	tk := &d.toks[ch[1]]
-	switch tk.kind {
-	case tString:
-		return ParseDate(d.str(ch[1])), nil
-	case tNumber:
-		return dateFromMs(tk.num()), nil
-	case tNull, tFalse:
-		return dateFromMs(0), nil
-	case tTrue:
-		return dateFromMs(1), nil
-	}
-	return &Date{Invalid: true}, nil
 }
