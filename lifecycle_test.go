@@ -203,3 +203,43 @@ func TestValueOfAnotherType(t *testing.T) {
 		t.Fatalf("stored %s", text)
 	}
 }
+
+type level struct {
+	X []level
+}
+
+// A typed read is bounded by the stored text's size: a small record whose
+// levels each hold two references to the next is not expanded into a tree of
+// 2^depth values.
+func TestTypedReadBounded(t *testing.T) {
+	const depth = 40
+	// slots: 3+i is level i, {"X": 4+depth+i}; 4+depth+i is [level i+1, level i+1].
+	var b strings.Builder
+	b.WriteString(`[["Map",1,2],"tree",{"data":3,"expires":-1}`)
+	for i := 0; i <= depth; i++ {
+		fmt.Fprintf(&b, `,{"X":%d}`, 4+depth+i)
+	}
+	for i := 0; i < depth; i++ {
+		fmt.Fprintf(&b, `,[%d,%d]`, 4+i, 4+i)
+	}
+	b.WriteString(`,[]]`)
+	d := memory.New(memory.Options{})
+	m, err := New(Config{Storage: d, Logger: quietLogger()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := NewID()
+	d.Set(context.Background(), id, b.String(), 0)
+	s := m.Start(context.Background(), id)
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	before := ms.TotalAlloc
+	_, _, err = Get[level](s, "tree")
+	runtime.ReadMemStats(&ms)
+	if !errors.Is(err, ErrValueType) {
+		t.Fatalf("error %v, want ErrValueType", err)
+	}
+	if grown := ms.TotalAlloc - before; grown > 64<<20 {
+		t.Fatalf("a %d-byte record took %d MiB to read", b.Len(), grown>>20)
+	}
+}

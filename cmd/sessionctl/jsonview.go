@@ -7,6 +7,7 @@ import (
 	"math"
 	"math/big"
 	"strconv"
+	"strings"
 
 	"github.com/goastro/session/devalue"
 )
@@ -117,7 +118,8 @@ func (w *jsonView) number(f float64) {
 	case f == 0 && math.Signbit(f):
 		w.typed("number", func() { w.member("value", func() { w.str("-0") }) })
 	default:
-		w.b.WriteString(devalue.FormatNumber(f)) // JavaScript's form, valid JSON for finite numbers
+		t, _ := devalue.Stringify(f) // "[n]", with n in JavaScript's form, valid JSON for finite numbers
+		w.b.WriteString(strings.TrimSuffix(strings.TrimPrefix(t, "["), "]"))
 	}
 }
 
@@ -200,10 +202,12 @@ func (w *jsonView) object(o *devalue.Object) {
 // its indices rather than element by element.
 const sparseFrom = 1024
 
+// maxShown bounds the indices of a long array that are looked at.
+const maxShown = 1 << 20
+
 func (w *jsonView) array(a *devalue.Array) {
 	n := a.Len()
-	idx := a.Indices()
-	if n <= sparseFrom || n <= 2*len(idx) {
+	if n <= sparseFrom {
 		w.b.WriteByte('[')
 		for i := range n {
 			if i > 0 {
@@ -218,10 +222,15 @@ func (w *jsonView) array(a *devalue.Array) {
 		w.member("length", func() { w.b.WriteString(strconv.Itoa(n)) })
 		w.member("elements", func() {
 			w.b.WriteByte('{')
-			for j, i := range idx {
+			j := 0
+			for i := range min(n, maxShown) {
+				if _, hole := a.At(i).(devalue.Hole); hole {
+					continue
+				}
 				if j > 0 {
 					w.b.WriteByte(',')
 				}
+				j++
 				w.str(strconv.Itoa(i))
 				w.b.WriteByte(':')
 				w.value(a.At(i))
@@ -250,7 +259,7 @@ func (w *jsonView) other(v any) {
 	case *devalue.TypedArray:
 		w.typed(x.Type, func() {
 			w.member("length", func() { w.b.WriteString(strconv.Itoa(x.Length)) })
-			w.member("base64", b64(x.Bytes()))
+			w.member("base64", b64(typedBytes(x)))
 		})
 	case *devalue.DataView:
 		var b []byte
@@ -286,4 +295,15 @@ func isoString(d *devalue.Date) string {
 		ys = "0" + ys
 	}
 	return sign + ys + t.Format("-01-02T15:04:05.000Z")
+}
+
+// typedBytes is the part of a typed array's buffer that the view covers.
+func typedBytes(x *devalue.TypedArray) []byte {
+	size := map[string]int{"Int16Array": 2, "Uint16Array": 2, "Float16Array": 2, "Int32Array": 4,
+		"Uint32Array": 4, "Float32Array": 4, "Float64Array": 8, "BigInt64Array": 8, "BigUint64Array": 8}[x.Type]
+	size = max(size, 1)
+	if x.Buffer == nil || x.ByteOffset < 0 || x.Length < 0 || x.ByteOffset+x.Length*size > len(x.Buffer.Bytes) {
+		return nil
+	}
+	return x.Buffer.Bytes[x.ByteOffset : x.ByteOffset+x.Length*size]
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"strconv"
 	"testing"
 	"time"
 
@@ -81,7 +82,7 @@ func TestRecordExpiry(t *testing.T) {
 // Manager ends it, and its TTL is bounded by the time it has left.
 func TestLifetime(t *testing.T) {
 	seen := float64(timeNow.Add(-20 * time.Minute).UnixMilli())
-	text := `[["Map",1,2],"$session",{"data":3,"expires":-1},{"created":4,"seen":4},` + devalue.FormatNumber(seen) + `]`
+	text := `[["Map",1,2],"$session",{"data":3,"expires":-1},{"created":4,"seen":4},` + strconv.FormatFloat(seen, 'f', -1, 64) + `]`
 	rec, err := decodeRecord(text)
 	if err != nil {
 		t.Fatal(err)
