@@ -115,10 +115,10 @@ func (s *Session) next(old string, ok bool, now float64, upd *update) (record.Re
 			return record.Record{}, err
 		}
 	}
-	rec := record.Record{Entries: append([]record.Entry(nil), s.data.Entries...), Meta: s.data.Meta}
 	if upd == nil {
-		return rec, nil
+		return s.data, nil
 	}
+	rec := record.Record{Entries: append([]record.Entry(nil), s.data.Entries...), Meta: s.data.Meta}
 	var cur any
 	e, has := rec.Get(upd.key)
 	if has && !e.Expired(now) {
