@@ -27,6 +27,7 @@ type Session struct {
 
 	// What was loaded: the stored record and its text, for the conditional write.
 	loaded   bool
+	loadErr  error // why the record could not be read
 	base     record.Record // the stored record as read, until it is merged into data
 	stored   string
 	storedOK bool
@@ -122,8 +123,12 @@ func (s *Session) load() error {
 		s.loaded = true
 		return nil
 	}
+	if s.loadErr != nil {
+		return s.loadErr // a store that failed is not waited for again in the same request
+	}
 	text, ok, err := s.m.get(s.ctx, s.id, "reading the session")
 	if err != nil {
+		s.loadErr = err
 		return err
 	}
 	s.loaded, s.fromClient = true, false
