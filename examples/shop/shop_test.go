@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -15,7 +16,9 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
+	"github.com/goastro/session"
 	"github.com/goastro/session/devalue"
 	"github.com/goastro/session/internal/testenv"
 	"github.com/goastro/session/storage"
@@ -204,6 +207,12 @@ func must(t *testing.T, r reply, status int, path string, contains ...string) {
 	}
 }
 
+// near reports whether v, epoch milliseconds, is within a minute of want.
+func near(v any, want time.Time) bool {
+	ms, ok := v.(float64)
+	return ok && math.Abs(ms-float64(want.UnixMilli())) < 60e3
+}
+
 func jsonOf(t *testing.T, r reply) map[string]any {
 	t.Helper()
 	var m map[string]any
@@ -286,6 +295,14 @@ func walkShop(t *testing.T, s *shop, base string) {
 	if guestID == "" {
 		t.Fatal("adding to the cart set no session cookie")
 	}
+	// A guest's cart expires a day after its last change.
+	if rec, ok := storedRecord(t, s, guestID); !ok {
+		t.Fatal("no record stored for the guest's cart")
+	} else if e, _ := rec.Get("cartItems"); e == nil {
+		t.Fatal("no cartItems in the guest's record")
+	} else if exp, _ := e.(*devalue.Object).Get("expires"); !near(exp, time.Now().Add(24*time.Hour)) {
+		t.Fatalf("the guest's cart expires at %v; want in 24 hours", exp)
+	}
 	jsonEq(t, b.postForm("/_actions/addToCart", url.Values{"productId": {"mug"}, "quantity": {"1"}}), `{"cartSize":3}`)
 	jsonEq(t, b.postJSON("/_actions/addToCart", `{"productId":"tee","quantity":1}`), `{"cartSize":4}`)
 	r = b.postJSON("/_actions/addToCart", `{"productId":"tee","quantity":0}`)
@@ -338,8 +355,14 @@ func walkShop(t *testing.T, s *shop, base string) {
 		keys = append(keys, fmt.Sprint(e.Key))
 	}
 	slices.Sort(keys)
-	if want := []string{"cartItems", "loginTime", "preferences", "role", "userId", "username"}; !slices.Equal(keys, want) {
+	if want := []string{session.MetaKey, "cartItems", "loginTime", "preferences", "role", "userId", "username"}; !slices.Equal(keys, want) {
 		t.Fatalf("stored keys %v, want %v", keys, want)
+	}
+	// A customer's data, the cart included, lives as long as the session.
+	for _, e := range rec.Entries() {
+		if exp, _ := e.Value.(*devalue.Object).Get("expires"); exp != (devalue.Undefined{}) {
+			t.Errorf("after the login, %v expires at %v; want no expiry of its own", e.Key, exp)
+		}
 	}
 	lt, _ := rec.Get("loginTime")
 	if d, _ := lt.(*devalue.Object).Get("data"); fmt.Sprintf("%T", d) != "*devalue.Date" {
