@@ -2,7 +2,6 @@ package main
 
 import (
 	"embed"
-	"errors"
 	"fmt"
 	"html/template"
 	"io/fs"
@@ -259,33 +258,40 @@ type viewer struct {
 func (v viewer) LoggedIn() bool { return v.UserID != "" }
 func (v viewer) IsAdmin() bool  { return v.Role == "admin" }
 
-// loadViewer reads the visitor's keys from the session.
+// loadViewer reads the visitor's keys from the session. It stops at the first
+// error: when the store is down, the first read has waited the store timeout
+// already, and each further read would wait as long again.
 func loadViewer(sess *session.Session) (viewer, error) {
 	var v viewer
-	var errs []error
 	var err error
-	v.UserID, _, err = keyUserID.Get(sess)
-	errs = append(errs, err)
-	v.Username, _, err = keyUsername.Get(sess)
-	errs = append(errs, err)
-	v.Role, _, err = keyRole.Get(sess)
-	errs = append(errs, err)
-	v.LoginTime, _, err = keyLoginTime.Get(sess)
-	errs = append(errs, err)
+	if v.UserID, _, err = keyUserID.Get(sess); err != nil {
+		return v, err
+	}
+	if v.Username, _, err = keyUsername.Get(sess); err != nil {
+		return v, err
+	}
+	if v.Role, _, err = keyRole.Get(sess); err != nil {
+		return v, err
+	}
+	if v.LoginTime, _, err = keyLoginTime.Get(sess); err != nil {
+		return v, err
+	}
 	// The cart and the preferences are the values whose Go types a new
 	// version of the shop is most likely to change: a value stored by an older
 	// version that no longer fits is dropped, not answered with a 500 on every
 	// page of that visitor.
 	var ok bool
-	v.Prefs, ok, err = keyPrefs.GetOrDrop(sess)
-	errs = append(errs, err)
+	if v.Prefs, ok, err = keyPrefs.GetOrDrop(sess); err != nil {
+		return v, err
+	}
 	if !ok {
 		v.Prefs = defaultPrefs
 	}
-	v.Cart, _, err = keyCart.GetOrDrop(sess)
-	errs = append(errs, err)
+	if v.Cart, _, err = keyCart.GetOrDrop(sess); err != nil {
+		return v, err
+	}
 	v.CartCount = cartCount(v.Cart)
-	return v, errors.Join(errs...)
+	return v, nil
 }
 
 func cartCount(items []CartItem) int {
