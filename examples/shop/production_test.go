@@ -421,3 +421,61 @@ func TestConcurrentAddsCrossingTheLimit(t *testing.T) {
 		})
 	}
 }
+
+// A cart stored in another shape (by an older version of the shop) is dropped
+// on the next page or addition, not a 500 on every request of that visitor.
+func TestCartOfAnotherType(t *testing.T) {
+	s, srv := startShop(t, config{Driver: "memory"})
+	for _, first := range []string{"page", "action"} {
+		b := newBrowser(t, srv.URL)
+		jsonEq(t, b.postJSON("/_actions/addToCart", `{"productId":"tee","quantity":1}`), `{"cartSize":1}`)
+		ctx := context.Background()
+		sess := s.mgr.Start(ctx, b.cookie())
+		if err := sess.Set("cartItems", map[string]any{"tee": "one"}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := sess.Finish(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if first == "page" {
+			must(t, b.get("/cart"), 200, "/cart", "Your cart is empty.")
+		}
+		jsonEq(t, b.postJSON("/_actions/addToCart", `{"productId":"mug","quantity":2}`), `{"cartSize":2}`)
+		must(t, b.get("/dashboard"), 200, "/login")
+		must(t, b.get("/cart"), 200, "/cart", `data-product="mug"><td>Launch mug</td><td class="num">2</td>`)
+	}
+}
+
+func TestLoadLifetimes(t *testing.T) {
+	l, err := loadLifetimes(envOf(nil))
+	if err != nil || l != defaultLifetimes {
+		t.Fatalf("defaults: %+v %v", l, err)
+	}
+	l, err = loadLifetimes(envOf(map[string]string{"SESSION_TTL": "3600", "SESSION_IDLE_TIMEOUT": "90m",
+		"SESSION_ABSOLUTE_TIMEOUT": "0", "SESSION_STORE_TIMEOUT": "2s", "SESSION_SWEEP_INTERVAL": "0"}))
+	want := lifetimes{TTL: time.Hour, IdleTimeout: 90 * time.Minute, StoreTimeout: 2 * time.Second}
+	if err != nil || l != want {
+		t.Fatalf("%+v %v, want %+v", l, err, want)
+	}
+	for env, msg := range map[string]string{
+		"SESSION_TTL=500ms":           "at least one second",
+		"SESSION_IDLE_TIMEOUT=-1h":    "at least one second",
+		"SESSION_TTL=a day":           "a number of seconds",
+		"SESSION_ABSOLUTE_TIMEOUT=1h": "longer than SESSION_ABSOLUTE_TIMEOUT",
+	} {
+		k, v, _ := strings.Cut(env, "=")
+		if _, err := loadConfig(nil, envOf(map[string]string{k: v}), io.Discard); err == nil || !strings.Contains(err.Error(), msg) || !strings.Contains(err.Error(), k) {
+			t.Errorf("%s: %v, want an error naming %s with %q", env, err, k, msg)
+		}
+	}
+	opts := map[string]any{"base": "x"}
+	defaultLifetimes.driverOptions("fs-lite", opts)
+	if opts["sweepInterval"] != "10m0s" {
+		t.Errorf("fs-lite options %v", opts)
+	}
+	opts = map[string]any{}
+	defaultLifetimes.driverOptions("redis", opts)
+	if len(opts) != 0 {
+		t.Errorf("redis options %v", opts)
+	}
+}
