@@ -207,6 +207,33 @@ func must(t *testing.T, r reply, status int, path string, contains ...string) {
 	}
 }
 
+// checkGuestCartExpires checks that a guest's cart expires a day after its last change.
+func checkGuestCartExpires(t *testing.T, s *shop, id string) {
+	t.Helper()
+	rec, ok := storedRecord(t, s, id)
+	if !ok {
+		t.Fatal("no record stored for the guest's cart")
+	}
+	e, _ := rec.Get("cartItems")
+	if e == nil {
+		t.Fatal("no cartItems in the guest's record")
+	}
+	if exp, _ := e.(*devalue.Object).Get("expires"); !near(exp, time.Now().Add(24*time.Hour)) {
+		t.Fatalf("the guest's cart expires at %v; want in 24 hours", exp)
+	}
+}
+
+// checkNoExpiryOfItsOwn checks that a signed-in customer's data, the cart
+// included, lives as long as the session: no entry has an expiry of its own.
+func checkNoExpiryOfItsOwn(t *testing.T, rec *devalue.Map) {
+	t.Helper()
+	for _, e := range rec.Entries() {
+		if exp, _ := e.Value.(*devalue.Object).Get("expires"); exp != (devalue.Undefined{}) {
+			t.Errorf("after the login, %v expires at %v; want no expiry of its own", e.Key, exp)
+		}
+	}
+}
+
 // near reports whether v, epoch milliseconds, is within a minute of want.
 func near(v any, want time.Time) bool {
 	ms, ok := v.(float64)
@@ -295,14 +322,7 @@ func walkShop(t *testing.T, s *shop, base string) {
 	if guestID == "" {
 		t.Fatal("adding to the cart set no session cookie")
 	}
-	// A guest's cart expires a day after its last change.
-	if rec, ok := storedRecord(t, s, guestID); !ok {
-		t.Fatal("no record stored for the guest's cart")
-	} else if e, _ := rec.Get("cartItems"); e == nil {
-		t.Fatal("no cartItems in the guest's record")
-	} else if exp, _ := e.(*devalue.Object).Get("expires"); !near(exp, time.Now().Add(24*time.Hour)) {
-		t.Fatalf("the guest's cart expires at %v; want in 24 hours", exp)
-	}
+	checkGuestCartExpires(t, s, guestID)
 	jsonEq(t, b.postForm("/_actions/addToCart", url.Values{"productId": {"mug"}, "quantity": {"1"}}), `{"cartSize":3}`)
 	jsonEq(t, b.postJSON("/_actions/addToCart", `{"productId":"tee","quantity":1}`), `{"cartSize":4}`)
 	r = b.postJSON("/_actions/addToCart", `{"productId":"tee","quantity":0}`)
@@ -358,12 +378,7 @@ func walkShop(t *testing.T, s *shop, base string) {
 	if want := []string{session.MetaKey, "cartItems", "loginTime", "preferences", "role", "userId", "username"}; !slices.Equal(keys, want) {
 		t.Fatalf("stored keys %v, want %v", keys, want)
 	}
-	// A customer's data, the cart included, lives as long as the session.
-	for _, e := range rec.Entries() {
-		if exp, _ := e.Value.(*devalue.Object).Get("expires"); exp != (devalue.Undefined{}) {
-			t.Errorf("after the login, %v expires at %v; want no expiry of its own", e.Key, exp)
-		}
-	}
+	checkNoExpiryOfItsOwn(t, rec)
 	lt, _ := rec.Get("loginTime")
 	if d, _ := lt.(*devalue.Object).Get("data"); fmt.Sprintf("%T", d) != "*devalue.Date" {
 		t.Fatalf("loginTime is stored as %T, want a Date", d)
