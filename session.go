@@ -27,7 +27,7 @@ type Session struct {
 
 	// What was loaded: the stored record and its text, for the conditional write.
 	loaded   bool
-	loadErr  error // why the record could not be read
+	loadErr  error         // why the record could not be read
 	base     record.Record // the stored record as read, until it is merged into data
 	stored   string
 	storedOK bool

@@ -453,8 +453,8 @@ func TestPostgresOutage(t *testing.T) {
 }
 
 // A Redis that stops answering (SIGSTOP: connections stay open, nothing comes
-// back, as in a network partition) does not hang requests: reads fail within
-// the client's timeouts and writes within Config.WriteTimeout, with a 5xx;
+// back, as in a network partition) does not hang requests: each store call
+// fails after Config.StoreTimeout, and the request with a 5xx;
 // when it answers again (SIGCONT) service resumes with the same data.
 func TestRedisHangs(t *testing.T) {
 	if testing.Short() {
@@ -466,7 +466,7 @@ func TestRedisHangs(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { d.Close() })
-	a := outageApp(t, d) // WriteTimeout 5s
+	a := outageApp(t, d) // StoreTimeout 5s
 	r := a.mustDo("POST", "/inc", "")
 	id, _ := r.sessionCookie()
 	if err := srv.cmd.Process.Signal(syscall.SIGSTOP); err != nil {

@@ -34,6 +34,9 @@ type config struct {
 	// for plain-HTTP local use: browsers do not send Secure cookies to http:// pages
 	// other than localhost.
 	Insecure bool
+	// Lifetimes are the sessions' TTL, timeouts and sweep (env SESSION_TTL and
+	// others: see lifetimes.go); nil means defaultLifetimes.
+	Lifetimes *lifetimes
 	// Logger receives the shop's logs.
 	Logger *slog.Logger
 	// extraOptions are merged into the driver options (tests use them to keep
@@ -63,6 +66,11 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (co
 			return cfg, fmt.Errorf("SESSION_OPTIONS: want a JSON object of driver options (%v)", err)
 		}
 	}
+	l, err := loadLifetimes(getenv)
+	if err != nil {
+		return cfg, err
+	}
+	cfg.Lifetimes = &l
 	if v := getenv("SESSION_SECURE"); v != "" {
 		secure, err := strconv.ParseBool(v)
 		if err != nil {
@@ -76,6 +84,7 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (co
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: shop [-addr host:port]\n\nEnvironment: ADDR, SESSION_DRIVER (fs-lite, fs, memory, redis, postgres,\nnetlify-blobs, cloudflare-kv, unstorage-http, ...), SESSION_OPTIONS (JSON object),\nSESSION_BASE, SESSION_SECURE=false, REDIS_URL, DATABASE_URL.\n\nFlags:\n")
 		fs.PrintDefaults()
+		fmt.Fprintf(stderr, "\nSession lifetimes (see README.md): %s.\n", lifetimeVars)
 	}
 	if err := fs.Parse(args); err != nil {
 		return cfg, err

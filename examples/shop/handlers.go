@@ -76,7 +76,7 @@ func (s *shop) loginForm(w http.ResponseWriter, r *http.Request) {
 	} else {
 		u = user{ID: "guest-" + randomHex(8), Username: name, Role: "user"}
 	}
-	if err := s.signIn(r, u); err != nil {
+	if err := s.signIn(r, u, r.PostForm.Get("remember") == "on"); err != nil {
 		s.fail(w, r, err)
 		return
 	}
@@ -108,20 +108,33 @@ func randomHex(n int) string {
 
 // signIn regenerates the session ID (so an ID planted before the login is
 // worthless after it) and stores who signed in. The cart and the preferences
-// of the visitor carry over.
-func (s *shop) signIn(r *http.Request, u user) error {
+// of the visitor carry over; the cart no longer expires with the guests' TTL.
+// remember ("Keep me signed in") gives a cookie that outlives the browser,
+// within the idle timeout and the absolute lifetime; otherwise the cookie ends
+// with the browser session.
+func (s *shop) signIn(r *http.Request, u user, remember bool) error {
 	sess := session.From(r.Context())
 	if err := sess.Regenerate(); err != nil {
 		return err
 	}
-	prefs, ok, err := keyPrefs.Get(sess)
+	if err := sess.RememberMe(remember); err != nil {
+		return err
+	}
+	prefs, ok, err := keyPrefs.GetOrDrop(sess)
 	if err != nil {
 		return err
 	}
 	if !ok {
 		prefs = defaultPrefs
 	}
-	return errors.Join(
+	cart, hasCart, err := keyCart.GetOrDrop(sess)
+	if err != nil {
+		return err
+	}
+	if hasCart {
+		err = keyCart.Set(sess, cart, session.WithoutTTL())
+	}
+	return errors.Join(err,
 		keyUserID.Set(sess, u.ID),
 		keyUsername.Set(sess, u.Username),
 		keyRole.Set(sess, u.Role),
@@ -279,6 +292,7 @@ func (s *shop) apiLogin(w http.ResponseWriter, r *http.Request) {
 	var in struct {
 		Email    string `json:"email"`
 		Password string `json:"password"`
+		Remember bool   `json:"remember"`
 	}
 	if !readJSON(w, r, &in) {
 		return
@@ -288,7 +302,7 @@ func (s *shop) apiLogin(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusUnauthorized, map[string]any{"error": "Invalid credentials"})
 		return
 	}
-	if err := s.signIn(r, u); err != nil {
+	if err := s.signIn(r, u, in.Remember); err != nil {
 		s.fail(w, r, err)
 		return
 	}
@@ -378,37 +392,30 @@ type addToCartOutput struct {
 }
 
 // addToCartAction adds a quantity of a product to the cart, merging it with
-// the line of the same product. session.Update re-applies the change when
-// another request wrote the session meanwhile, so concurrent adds all count.
+// the line of the same product. session.Update saves at once and re-applies the
+// change when another request wrote the session meanwhile, so concurrent adds
+// all count, and the size answered is the size stored. When the change would
+// put more than 99 of a product in the cart, Update returns the validation
+// error (a 400) and changes nothing.
 func (s *shop) addToCartAction(ctx context.Context, in addToCartInput) (addToCartOutput, error) {
 	if _, ok := productByID(in.ProductID); !ok {
 		return addToCartOutput{}, actions.FieldError("productId", "No such product")
 	}
 	sess := session.From(ctx)
-	err := keyCart.Update(sess, func(old []CartItem, _ bool) ([]CartItem, error) {
-		items := make([]CartItem, 0, len(old)+1)
-		merged := false
-		for _, it := range old {
-			if it.ProductID == in.ProductID {
-				it.Quantity += in.Quantity
-				if it.Quantity > maxPerProduct {
-					return nil, actions.FieldError("quantity", "At most 99 of one product fit in the cart")
-				}
-				merged = true
-			}
-			items = append(items, it)
-		}
-		if !merged {
-			items = append(items, CartItem{ProductID: in.ProductID, Quantity: in.Quantity})
-		}
-		return items, nil
-	})
+	opts, err := cartOptions(sess)
 	if err != nil {
 		return addToCartOutput{}, err
 	}
-	// Write now, so the size we answer is the size stored, after any merge
-	// with a concurrent request.
-	if err := sess.Save(); err != nil {
+	add := func(old []CartItem, _ bool) ([]CartItem, error) { return addItem(old, in) }
+	err = session.Update(sess, keyCart.Name(), add, opts...)
+	if errors.Is(err, session.ErrValueType) {
+		// A cart stored by an older version of the shop, in another shape:
+		// start a new one rather than fail every request of this visitor.
+		s.log.WarnContext(ctx, "shop: dropped a cart that no longer fits its type", "err", err)
+		keyCart.Delete(sess)
+		err = session.Update(sess, keyCart.Name(), add, opts...)
+	}
+	if err != nil {
 		return addToCartOutput{}, err
 	}
 	items, _, err := keyCart.Get(sess)
@@ -416,6 +423,38 @@ func (s *shop) addToCartAction(ctx context.Context, in addToCartInput) (addToCar
 		return addToCartOutput{}, err
 	}
 	return addToCartOutput{CartSize: cartCount(items)}, nil
+}
+
+// cartOptions are the options of a write to the cart: a guest's cart expires
+// with the TTL (Config.TTL, counted from this write); a signed-in customer's
+// lives as long as the session.
+func cartOptions(sess *session.Session) ([]session.SetOption, error) {
+	userID, _, err := keyUserID.Get(sess)
+	if err != nil || userID == "" {
+		return nil, err
+	}
+	return []session.SetOption{session.WithoutTTL()}, nil
+}
+
+// addItem is the cart old with in added, or the validation error when a
+// product would exceed maxPerProduct.
+func addItem(old []CartItem, in addToCartInput) ([]CartItem, error) {
+	items := make([]CartItem, 0, len(old)+1)
+	merged := false
+	for _, it := range old {
+		if it.ProductID == in.ProductID {
+			it.Quantity += in.Quantity
+			if it.Quantity > maxPerProduct {
+				return nil, actions.FieldError("quantity", "At most 99 of one product fit in the cart")
+			}
+			merged = true
+		}
+		items = append(items, it)
+	}
+	if !merged {
+		items = append(items, CartItem{ProductID: in.ProductID, Quantity: in.Quantity})
+	}
+	return items, nil
 }
 
 type clearCartOutput struct {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"embed"
-	"errors"
 	"fmt"
 	"html/template"
 	"io/fs"
@@ -34,14 +33,16 @@ type Preferences struct {
 }
 
 // The session keys of the shop, with the names and value types Astro's session
-// guide uses.
+// guide uses. What a signed-in customer stores has no TTL of its own: it lives
+// as long as the session, within the idle timeout and the absolute lifetime.
+// The cart expires with the TTL while its owner is a guest (see lifetimes.go).
 var (
-	keyUserID    = session.NewKey[string]("userId")
-	keyUsername  = session.NewKey[string]("username")
-	keyRole      = session.NewKey[string]("role")
-	keyLoginTime = session.NewKey[time.Time]("loginTime")
+	keyUserID    = session.NewKey[string]("userId", session.WithoutTTL())
+	keyUsername  = session.NewKey[string]("username", session.WithoutTTL())
+	keyRole      = session.NewKey[string]("role", session.WithoutTTL())
+	keyLoginTime = session.NewKey[time.Time]("loginTime", session.WithoutTTL())
 	keyCart      = session.NewKey[[]CartItem]("cartItems")
-	keyPrefs     = session.NewKey[Preferences]("preferences")
+	keyPrefs     = session.NewKey[Preferences]("preferences", session.WithoutTTL())
 )
 
 // product is an article of the catalogue.
@@ -93,6 +94,8 @@ type shop struct {
 	mgr   *session.Manager
 	log   *slog.Logger
 	pages map[string]*template.Template
+	// healthTimeout bounds the store check of /healthz.
+	healthTimeout time.Duration
 	// actions
 	addToCart *actions.Action[addToCartInput, addToCartOutput]
 	clearCart *actions.Action[struct{}, clearCartOutput]
@@ -118,16 +121,23 @@ func newShop(cfg config) (*shop, error) {
 	if err != nil {
 		return nil, err
 	}
-	mgr, err := session.New(session.Config{
+	life := defaultLifetimes
+	if cfg.Lifetimes != nil {
+		life = *cfg.Lifetimes
+	}
+	life.driverOptions(cfg.Driver, opts)
+	sc := session.Config{
 		Driver:  cfg.Driver,
 		Options: opts,
 		Cookie:  session.CookieConfig{Insecure: cfg.Insecure},
 		Logger:  logger,
-	})
+	}
+	life.sessionConfig(&sc)
+	mgr, err := session.New(sc)
 	if err != nil {
 		return nil, err
 	}
-	s := &shop{mgr: mgr, log: logger}
+	s := &shop{mgr: mgr, log: logger, healthTimeout: life.healthTimeout()}
 	if s.pages, err = parsePages(); err != nil {
 		mgr.Close()
 		return nil, err
@@ -144,6 +154,7 @@ func (s *shop) routes() http.Handler {
 	static, _ := fs.Sub(staticFS, "static")
 	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
 
+	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /{$}", s.home)
 	mux.HandleFunc("/", s.notFound)
 	mux.HandleFunc("GET /login", s.loginPage)
@@ -247,29 +258,40 @@ type viewer struct {
 func (v viewer) LoggedIn() bool { return v.UserID != "" }
 func (v viewer) IsAdmin() bool  { return v.Role == "admin" }
 
-// loadViewer reads the visitor's keys from the session.
+// loadViewer reads the visitor's keys from the session. It stops at the first
+// error: when the store is down, the first read has waited the store timeout
+// already, and each further read would wait as long again.
 func loadViewer(sess *session.Session) (viewer, error) {
 	var v viewer
-	var errs []error
 	var err error
-	v.UserID, _, err = keyUserID.Get(sess)
-	errs = append(errs, err)
-	v.Username, _, err = keyUsername.Get(sess)
-	errs = append(errs, err)
-	v.Role, _, err = keyRole.Get(sess)
-	errs = append(errs, err)
-	v.LoginTime, _, err = keyLoginTime.Get(sess)
-	errs = append(errs, err)
+	if v.UserID, _, err = keyUserID.Get(sess); err != nil {
+		return v, err
+	}
+	if v.Username, _, err = keyUsername.Get(sess); err != nil {
+		return v, err
+	}
+	if v.Role, _, err = keyRole.Get(sess); err != nil {
+		return v, err
+	}
+	if v.LoginTime, _, err = keyLoginTime.Get(sess); err != nil {
+		return v, err
+	}
+	// The cart and the preferences are the values whose Go types a new
+	// version of the shop is most likely to change: a value stored by an older
+	// version that no longer fits is dropped, not answered with a 500 on every
+	// page of that visitor.
 	var ok bool
-	v.Prefs, ok, err = keyPrefs.Get(sess)
-	errs = append(errs, err)
+	if v.Prefs, ok, err = keyPrefs.GetOrDrop(sess); err != nil {
+		return v, err
+	}
 	if !ok {
 		v.Prefs = defaultPrefs
 	}
-	v.Cart, _, err = keyCart.Get(sess)
-	errs = append(errs, err)
+	if v.Cart, _, err = keyCart.GetOrDrop(sess); err != nil {
+		return v, err
+	}
 	v.CartCount = cartCount(v.Cart)
-	return v, errors.Join(errs...)
+	return v, nil
 }
 
 func cartCount(items []CartItem) int {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -15,7 +16,9 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
+	"github.com/goastro/session"
 	"github.com/goastro/session/devalue"
 	"github.com/goastro/session/internal/testenv"
 	"github.com/goastro/session/storage"
@@ -225,6 +228,39 @@ func must(t *testing.T, r reply, status int, path string, contains ...string) {
 	}
 }
 
+// checkGuestCartExpires checks that a guest's cart expires a day after its last change.
+func checkGuestCartExpires(t *testing.T, s *shop, id string) {
+	t.Helper()
+	rec, ok := storedRecord(t, s, id)
+	if !ok {
+		t.Fatal("no record stored for the guest's cart")
+	}
+	e, _ := rec.Get("cartItems")
+	if e == nil {
+		t.Fatal("no cartItems in the guest's record")
+	}
+	if exp, _ := e.(*devalue.Object).Get("expires"); !near(exp, time.Now().Add(24*time.Hour)) {
+		t.Fatalf("the guest's cart expires at %v; want in 24 hours", exp)
+	}
+}
+
+// checkNoExpiryOfItsOwn checks that a signed-in customer's data, the cart
+// included, lives as long as the session: no entry has an expiry of its own.
+func checkNoExpiryOfItsOwn(t *testing.T, rec *devalue.Map) {
+	t.Helper()
+	for _, e := range rec.Entries() {
+		if exp, _ := e.Value.(*devalue.Object).Get("expires"); exp != (devalue.Undefined{}) {
+			t.Errorf("after the login, %v expires at %v; want no expiry of its own", e.Key, exp)
+		}
+	}
+}
+
+// near reports whether v, epoch milliseconds, is within a minute of want.
+func near(v any, want time.Time) bool {
+	ms, ok := v.(float64)
+	return ok && math.Abs(ms-float64(want.UnixMilli())) < 60e3
+}
+
 func jsonOf(t *testing.T, r reply) map[string]any {
 	t.Helper()
 	var m map[string]any
@@ -307,6 +343,7 @@ func walkShop(t *testing.T, s *shop, base string) {
 	if guestID == "" {
 		t.Fatal("adding to the cart set no session cookie")
 	}
+	checkGuestCartExpires(t, s, guestID)
 	jsonEq(t, b.postForm("/_actions/addToCart", url.Values{"productId": {"mug"}, "quantity": {"1"}}), `{"cartSize":3}`)
 	jsonEq(t, b.postJSON("/_actions/addToCart", `{"productId":"tee","quantity":1}`), `{"cartSize":4}`)
 	r = b.postJSON("/_actions/addToCart", `{"productId":"tee","quantity":0}`)
@@ -359,9 +396,10 @@ func walkShop(t *testing.T, s *shop, base string) {
 		keys = append(keys, fmt.Sprint(e.Key))
 	}
 	slices.Sort(keys)
-	if want := []string{"cartItems", "loginTime", "preferences", "role", "userId", "username"}; !slices.Equal(keys, want) {
+	if want := []string{session.MetaKey, "cartItems", "loginTime", "preferences", "role", "userId", "username"}; !slices.Equal(keys, want) {
 		t.Fatalf("stored keys %v, want %v", keys, want)
 	}
+	checkNoExpiryOfItsOwn(t, rec)
 	lt, _ := rec.Get("loginTime")
 	if d, _ := lt.(*devalue.Object).Get("data"); fmt.Sprintf("%T", d) != "*devalue.Date" {
 		t.Fatalf("loginTime is stored as %T, want a Date", d)

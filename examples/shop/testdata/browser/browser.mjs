@@ -45,6 +45,7 @@ try {
 
   await page.fill("#username", "alice");
   await page.fill("#password", "wonderland");
+  await page.check("#remember");
   await Promise.all([page.waitForURL(base + "/dashboard"), page.click("#login-form button[type=submit]")]);
   let welcome = (await page.textContent("#welcome")).trim();
   expect(welcome === "Welcome back, alice. You have 0 items in your cart.", "welcome text: " + welcome);
@@ -55,7 +56,10 @@ try {
   if (process.env.EXPECT_SECURE) {
     expect(String(sc.secure) === process.env.EXPECT_SECURE, "cookie Secure flag " + sc.secure + ", want " + process.env.EXPECT_SECURE);
   }
-  step("session cookie: HttpOnly, SameSite=Lax, Secure=" + sc.secure);
+  // "Keep me signed in" makes the cookie outlive the browser, within the idle timeout (7 days).
+  const days = (sc.expires - Date.now() / 1000) / 86400;
+  expect(days > 6.9 && days <= 7, "a remembered login's cookie lasts the idle timeout, got " + days + " days");
+  step("session cookie: HttpOnly, SameSite=Lax, Secure=" + sc.secure + ", persistent for " + days.toFixed(2) + " days");
 
   await page.goto(base + "/cart");
   expect((await page.textContent("#cart-title")).trim() === "Cart for alice", "cart title");
