@@ -83,6 +83,8 @@ func (w *jsonView) value(v any) {
 		w.typed("hole", nil)
 	case *big.Int:
 		w.typed("BigInt", func() { w.member("value", func() { w.str(x.String()) }) })
+	case devalue.BigInt:
+		w.typed("BigInt", func() { w.member("value", func() { w.str(string(x)) }) })
 	case *devalue.Date:
 		w.typed("Date", func() {
 			w.member("value", func() {

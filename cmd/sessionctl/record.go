@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	srecord "github.com/goastro/session/internal/record"
 	"math"
 	"time"
 
@@ -9,11 +10,8 @@ import (
 	"github.com/goastro/session/devalue"
 )
 
-// userIndexPrefix starts the keys under which the session package keeps each
-// user's list of session IDs (Manager.UserSessions reads them). Export, import
-// and migrate copy these records along with the sessions, so that "log out
-// everywhere" keeps working on the new store.
-const userIndexPrefix = "session-users:"
+// userIndexPrefix starts the storage keys of the users' indexes of sessions.
+const userIndexPrefix = srecord.IndexPrefix
 
 // entry is one key of a session record.
 type entry struct {
