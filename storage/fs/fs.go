@@ -762,58 +762,44 @@ func (s *Store) Keys(ctx context.Context, prefix string) ([]string, error) {
 	}
 	keys := []string{}
 	now := time.Now().UnixNano()
-	err := filepath.WalkDir(root, func(p string, d iofs.DirEntry, err error) error {
-		if err != nil {
-			if notFound(err) {
-				return nil // removed while we walk, or the root is missing
-			}
-			return err
-		}
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		if p == s.base {
-			return nil
-		}
+	err := walkFolder(ctx, root, func(p string, d iofs.DirEntry) (bool, error) {
 		name := d.Name()
 		if strings.HasPrefix(name, reserved) {
-			if d.IsDir() {
-				return filepath.SkipDir
-			}
-			return nil
+			return false, nil
 		}
-		if d.IsDir() || !d.Type().IsRegular() {
-			return nil
+		if d.IsDir() {
+			return true, nil
+		}
+		if !d.Type().IsRegular() {
+			return false, nil
 		}
 		rel := p[len(s.base)+1:]
 		k := strings.ReplaceAll(rel, string(filepath.Separator), ":")
 		if !strings.HasPrefix(k, prefix) {
-			return nil
+			return false, nil
 		}
 		if c, err := cleanKey(k); err != nil || c != k {
-			return nil // a file name that is not a key we could read
+			return false, nil // a file name that is not a key we could read
 		}
 		info, err := d.Info()
 		if err != nil {
 			if errors.Is(err, iofs.ErrNotExist) {
-				return nil
+				return false, nil
 			}
-			return err
+			return false, err
 		}
 		if info.Size() == 0 {
-			return nil
+			return false, nil
 		}
 		sc, ok, err := s.readSidecar(k)
 		if err != nil {
-			return err
+			return false, err
 		}
-		if ok && sc.expires <= now {
-			if fileID(info) == sc.ino {
-				return nil
-			}
+		if ok && sc.expires <= now && fileID(info) == sc.ino {
+			return false, nil
 		}
 		keys = append(keys, k)
-		return nil
+		return false, nil
 	})
 	if err != nil {
 		if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
@@ -858,21 +844,15 @@ func (s *Store) Clear(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	entries, err := os.ReadDir(s.base)
-	if err != nil {
-		if errors.Is(err, iofs.ErrNotExist) {
-			return nil
-		}
-		return fmt.Errorf("fs: clear: %w", err)
-	}
-	for _, e := range entries {
-		p := filepath.Join(s.base, e.Name())
-		if e.Name() == metaDir {
+	meta := filepath.Join(s.base, metaDir)
+	err = walkFolder(ctx, s.base, func(p string, _ iofs.DirEntry) (bool, error) {
+		if p == meta {
 			p = filepath.Join(p, "ttl")
 		}
-		if err := os.RemoveAll(p); err != nil {
-			return fmt.Errorf("fs: clear: %w", err)
-		}
+		return false, os.RemoveAll(p)
+	})
+	if err != nil {
+		return fmt.Errorf("fs: clear: %w", err)
 	}
 	return nil
 }
@@ -880,7 +860,9 @@ func (s *Store) Clear(ctx context.Context) error {
 // Sweep removes every expired record with its sidecar, sidecars whose record is
 // gone or was replaced by another program, and temporary files left by a crash
 // (older than 15 minutes). It reports how many records it removed. It can run
-// while the store is in use, from any number of processes.
+// while the store is in use, from any number of processes. It reads each
+// folder a batch of entries at a time, so its memory does not grow with the
+// number of records.
 func (s *Store) Sweep(ctx context.Context) (int, error) {
 	if err := s.begin(ctx); err != nil {
 		return 0, err
@@ -888,70 +870,32 @@ func (s *Store) Sweep(ctx context.Context) (int, error) {
 	defer s.end()
 	removed := 0
 	ttlRoot := filepath.Join(s.base, metaDir, "ttl")
-	err := filepath.WalkDir(ttlRoot, func(p string, d iofs.DirEntry, err error) error {
-		if err != nil {
-			if errors.Is(err, iofs.ErrNotExist) {
-				return nil
-			}
-			return err
-		}
-		if err := ctx.Err(); err != nil {
-			return err
+	err := walkFolder(ctx, ttlRoot, func(p string, d iofs.DirEntry) (bool, error) {
+		if sweepVisit != nil {
+			sweepVisit()
 		}
 		if d.IsDir() {
-			return nil
+			return true, nil
 		}
-		if strings.HasPrefix(d.Name(), tmpPrefix) {
-			return removeOrphan(p, d)
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			if errors.Is(err, iofs.ErrNotExist) {
-				return nil
-			}
-			return err
-		}
-		_, k, ok := parseSidecar(b)
-		if ok {
-			if c, err := cleanKey(k); err != nil || c != k || s.sidecarPath(k) != p {
-				ok = false
-			}
-		}
-		if !ok {
-			if err := os.Remove(p); err != nil && !errors.Is(err, iofs.ErrNotExist) {
-				return err
-			}
-			return nil
-		}
-		unlock, err := s.lock(ctx, stripeOf(k))
-		if err != nil {
-			return err
-		}
-		gone, err := s.removeExpired(k, time.Now().UnixNano())
-		unlock()
+		gone, err := s.sweepSidecar(ctx, p, d)
 		if gone {
 			removed++
 		}
-		return err
+		return false, err
 	})
 	if err == nil {
-		err = filepath.WalkDir(s.base, func(p string, d iofs.DirEntry, err error) error {
-			if err != nil {
-				if errors.Is(err, iofs.ErrNotExist) {
-					return nil
-				}
-				return err
+		meta := filepath.Join(s.base, metaDir)
+		err = walkFolder(ctx, s.base, func(p string, d iofs.DirEntry) (bool, error) {
+			if sweepVisit != nil {
+				sweepVisit()
 			}
-			if err := ctx.Err(); err != nil {
-				return err
+			if d.IsDir() {
+				return p != meta, nil
 			}
-			if d.IsDir() && p != s.base && d.Name() == metaDir && filepath.Dir(p) == s.base {
-				return filepath.SkipDir
+			if strings.HasPrefix(d.Name(), tmpPrefix) {
+				return false, removeOrphan(p, d)
 			}
-			if !d.IsDir() && strings.HasPrefix(d.Name(), tmpPrefix) {
-				return removeOrphan(p, d)
-			}
-			return nil
+			return false, nil
 		})
 	}
 	if err != nil {
@@ -962,6 +906,87 @@ func (s *Store) Sweep(ctx context.Context) (int, error) {
 	}
 	return removed, nil
 }
+
+// sweepSidecar handles the sidecar file p: an orphaned temporary file is
+// removed when old, an unreadable sidecar is removed, and the record it names
+// is removed with it when expired (under the record's lock). It reports
+// whether a record was removed.
+func (s *Store) sweepSidecar(ctx context.Context, p string, d iofs.DirEntry) (bool, error) {
+	if strings.HasPrefix(d.Name(), tmpPrefix) {
+		return false, removeOrphan(p, d)
+	}
+	b, err := os.ReadFile(p)
+	if err != nil {
+		if errors.Is(err, iofs.ErrNotExist) {
+			return false, nil
+		}
+		return false, err
+	}
+	_, k, ok := parseSidecar(b)
+	if ok {
+		if c, err := cleanKey(k); err != nil || c != k || s.sidecarPath(k) != p {
+			ok = false
+		}
+	}
+	if !ok {
+		if err := os.Remove(p); err != nil && !errors.Is(err, iofs.ErrNotExist) {
+			return false, err
+		}
+		return false, nil
+	}
+	unlock, err := s.lock(ctx, stripeOf(k))
+	if err != nil {
+		return false, err
+	}
+	defer unlock()
+	return s.removeExpired(k, time.Now().UnixNano())
+}
+
+// walkBatch is how many entries of a folder walkFolder reads at a time.
+const walkBatch = 256
+
+// walkFolder calls fn for every entry under dir, depth first, descending into
+// a folder when fn says so. It reads each folder walkBatch entries at a time
+// (never a whole folder, which may hold millions of records), and skips folders
+// that vanish meanwhile. Entries added or removed during the walk may or may not
+// be seen; the others are seen once.
+func walkFolder(ctx context.Context, dir string, fn func(p string, d iofs.DirEntry) (descend bool, err error)) error {
+	f, err := os.Open(dir)
+	if err != nil {
+		if notFound(err) {
+			return nil
+		}
+		return err
+	}
+	defer f.Close()
+	for {
+		batch, rerr := f.ReadDir(walkBatch)
+		for _, d := range batch {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			p := dir + string(filepath.Separator) + d.Name()
+			descend, err := fn(p, d)
+			if err != nil {
+				return err
+			}
+			if descend && d.IsDir() {
+				if err := walkFolder(ctx, p, fn); err != nil {
+					return err
+				}
+			}
+		}
+		if rerr == io.EOF || (rerr != nil && notFound(rerr)) {
+			return nil
+		}
+		if rerr != nil {
+			return rerr
+		}
+	}
+}
+
+// sweepVisit, when set (by tests), is called for every file Sweep visits.
+var sweepVisit func()
 
 // notFound reports an error that means "no such file": missing, or a path
 // component that is a file.
