@@ -214,12 +214,12 @@ func newDriver(ctx context.Context, db *sql.DB, own bool, cfg Config, where stri
 		return nil, fmt.Errorf("sqlite: negative sweep interval %v: %w", cfg.SweepInterval, storage.ErrInvalidOption)
 	}
 	d := &Driver{
-		db:    db,
-		ownDB: own,
-		table: quoteIdent(cfg.Table),
-		name:  cfg.Table,
-		where: where,
-		busy:  cfg.BusyTimeout,
+		db:     db,
+		ownDB:  own,
+		table:  quoteIdent(cfg.Table),
+		name:   cfg.Table,
+		where:  where,
+		busy:   cfg.BusyTimeout,
 		stop:   make(chan struct{}),
 		done:   make(chan struct{}),
 		writer: make(chan struct{}, 1),
