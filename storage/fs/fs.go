@@ -961,31 +961,40 @@ func (s *Store) sweepSidecar(ctx context.Context, p string, d iofs.DirEntry) (bo
 	if strings.HasPrefix(d.Name(), tmpPrefix) {
 		return false, removeOrphan(p, d)
 	}
-	b, err := os.ReadFile(p)
+	b, err := readSmall(p)
 	if err != nil {
-		if errors.Is(err, iofs.ErrNotExist) {
+		if notFound(err) {
 			return false, nil
 		}
 		return false, err
 	}
-	_, k, ok := parseSidecar(b)
+	sc, k, ok := parseSidecar(b)
 	if ok {
 		if c, err := cleanKey(k); err != nil || c != k || s.sidecarPath(k) != p {
 			ok = false
 		}
 	}
 	if !ok {
-		if err := os.Remove(p); err != nil && !errors.Is(err, iofs.ErrNotExist) {
+		if err := unlinkFile(p); err != nil && !notFound(err) {
 			return false, err
 		}
 		return false, nil
+	}
+	now := time.Now().UnixNano()
+	if sc.expires > now {
+		// Not expired: nothing to remove, unless the sidecar is stale. Telling
+		// that takes a stat and no lock: a write in flight may change the
+		// record, but never into an expired one.
+		if info, err := os.Lstat(s.path(k)); err == nil && fileID(info) == sc.ino {
+			return false, nil
+		}
 	}
 	unlock, err := s.lock(ctx, stripeOf(k))
 	if err != nil {
 		return false, err
 	}
 	defer unlock()
-	return s.removeExpired(k, time.Now().UnixNano())
+	return s.removeExpired(k, now)
 }
 
 // walkBatch is how many entries of a folder walkFolder reads at a time.
