@@ -86,6 +86,7 @@ import (
 	"fmt"
 	"io"
 	iofs "io/fs"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -164,8 +165,10 @@ type Store struct {
 }
 
 type stripe struct {
-	sem chan struct{} // in-process lock
-	f   *os.File      // lock file, opened lazily, used only while sem is held
+	sem  chan struct{} // in-process lock
+	path string        // the lock file
+	f    *os.File      // lock file, opened lazily, used only while sem is held
+	key  fileKey       // the file f has open
 }
 
 var (
@@ -199,6 +202,7 @@ func New(opts Options) (*Store, error) {
 	}
 	for i := range s.stripes {
 		s.stripes[i].sem = make(chan struct{}, 1)
+		s.stripes[i].path = filepath.Join(abs, metaDir, "lock", fmt.Sprintf("%02d", i))
 	}
 	if err := os.MkdirAll(filepath.Join(abs, metaDir, "lock"), s.dirMode); err != nil {
 		return nil, fmt.Errorf("fs: %w", err)
@@ -291,7 +295,7 @@ func (s *Store) lock(ctx context.Context, i int) (unlock func(), err error) {
 		return nil, ctx.Err()
 	}
 	release := func() { <-st.sem }
-	lockPath := filepath.Join(s.base, metaDir, "lock", fmt.Sprintf("%02d", i))
+	lockPath := st.path
 	delay := 50 * time.Microsecond
 	for {
 		if st.f == nil {
@@ -299,12 +303,18 @@ func (s *Store) lock(ctx context.Context, i int) (unlock func(), err error) {
 				release()
 				return nil, fmt.Errorf("fs: lock: %w", err)
 			}
-			f, err := os.OpenFile(lockPath, os.O_RDWR|os.O_CREATE, s.fileMode)
+			f, err := openFile(lockPath, os.O_RDWR|os.O_CREATE, s.fileMode)
 			if err != nil {
 				release()
 				return nil, fmt.Errorf("fs: lock: %w", err)
 			}
-			st.f = f
+			key, ok := keyOf(f)
+			if !ok {
+				f.Close()
+				release()
+				return nil, fmt.Errorf("fs: lock: cannot stat %s", lockPath)
+			}
+			st.f, st.key = f, key
 		}
 		f := st.f
 		locked, err := tryLock(f)
@@ -316,7 +326,7 @@ func (s *Store) lock(ctx context.Context, i int) (unlock func(), err error) {
 			// The lock file may have been removed or replaced (by a program
 			// clearing the whole folder) between our open and our flock: then
 			// we hold a lock nobody else sees. Check, and start again if so.
-			if isFile(f, lockPath) {
+			if pathIs(lockPath, st.key) {
 				return func() {
 					_ = unlockFile(f)
 					release()
@@ -345,20 +355,45 @@ type sidecar struct {
 	ino     uint64 // inode of the record file it belongs to
 }
 
-func (s *Store) readSidecar(k string) (sidecar, bool, error) {
-	b, err := os.ReadFile(s.sidecarPath(k))
+// readSidecar returns the sidecar of k. ok is false when there is none, or an
+// unreadable one; absent tells that no sidecar file exists at all.
+func (s *Store) readSidecar(k string) (sc sidecar, ok, absent bool, err error) {
+	b, err := readSmall(s.sidecarPath(k))
 	if err != nil {
-		if errors.Is(err, iofs.ErrNotExist) {
-			return sidecar{}, false, nil
+		if notFound(err) {
+			return sidecar{}, false, true, nil
 		}
-		return sidecar{}, false, fmt.Errorf("fs: ttl of %q: %w", k, err)
+		return sidecar{}, false, false, fmt.Errorf("fs: ttl of %q: %w", k, err)
 	}
 	sc, key, ok := parseSidecar(b)
 	if !ok || key != k {
 		// Unreadable (or a hash collision): no expiry. Sweep removes it.
-		return sidecar{}, false, nil
+		return sidecar{}, false, false, nil
 	}
-	return sc, true, nil
+	return sc, true, false, nil
+}
+
+// readSmall reads a small file whole.
+func readSmall(p string) ([]byte, error) {
+	f, err := openFile(p, os.O_RDONLY, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	buf := make([]byte, 0, 256)
+	for {
+		n, err := f.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+	}
 }
 
 // parseSidecar reads "<expires> <ino>\n<key>".
@@ -385,6 +420,9 @@ type record struct {
 	size   int64
 	ino    uint64
 	exists bool // a non-empty regular file
+	// noSidecar is set by a locked lookup that found no sidecar file: a write
+	// made under the same lock need not remove one.
+	noSidecar bool
 }
 
 // readRecord reads the record file of k (its value too when withValue).
@@ -403,7 +441,7 @@ func (s *Store) readRecord(k string, withValue bool) (record, error) {
 		}
 		return record{size: info.Size(), ino: fileID(info), exists: true}, nil
 	}
-	f, err := os.Open(p)
+	f, err := openFile(p, os.O_RDONLY, 0)
 	if err != nil {
 		if notFound(err) {
 			return record{}, nil
@@ -447,11 +485,12 @@ func (s *Store) lookup(ctx context.Context, k string, withValue, locked bool) (r
 	if err != nil || !rec.exists {
 		return record{}, err
 	}
-	sc, ok, err := s.readSidecar(k)
+	sc, ok, absent, err := s.readSidecar(k)
 	if err != nil {
 		return record{}, err
 	}
 	if !ok {
+		rec.noSidecar = absent && locked
 		return rec, nil
 	}
 	if sc.ino != rec.ino {
@@ -491,7 +530,7 @@ func (s *Store) removeIfExpired(k string) error {
 }
 
 func (s *Store) removeExpired(k string, now int64) (bool, error) {
-	sc, ok, err := s.readSidecar(k)
+	sc, ok, _, err := s.readSidecar(k)
 	if err != nil || !ok {
 		return false, err
 	}
@@ -513,7 +552,7 @@ func (s *Store) removeExpired(k string, now int64) (bool, error) {
 }
 
 func (s *Store) removeSidecar(k string) error {
-	if err := os.Remove(s.sidecarPath(k)); err != nil && !errors.Is(err, iofs.ErrNotExist) {
+	if err := unlinkFile(s.sidecarPath(k)); err != nil && !notFound(err) {
 		return fmt.Errorf("fs: %w", err)
 	}
 	return nil
@@ -549,7 +588,7 @@ func (s *Store) Has(ctx context.Context, key string) (bool, error) {
 
 // Set implements storage.Driver.
 func (s *Store) Set(ctx context.Context, key, value string, ttl time.Duration) error {
-	return s.locked(ctx, key, func(k string) error { return s.write(k, value, ttl) })
+	return s.locked(ctx, key, func(k string) error { return s.write(k, value, ttl, false) })
 }
 
 // Delete implements storage.Driver.
@@ -566,7 +605,7 @@ func (s *Store) CompareAndSwap(ctx context.Context, key, old string, exists bool
 		if err != nil || rec.exists != exists || (exists && rec.value != old) {
 			return err
 		}
-		if err := s.write(k, value, ttl); err != nil {
+		if err := s.write(k, value, ttl, rec.noSidecar); err != nil {
 			return err
 		}
 		swapped = true
@@ -608,22 +647,44 @@ func (s *Store) remove(k string) error {
 	return s.removeSidecar(k)
 }
 
-// write stores value under k atomically. Called locked.
-func (s *Store) write(k, value string, ttl time.Duration) error {
+// createTemp creates a new temporary file in dir (and dir when missing),
+// with the store's file mode.
+func (s *Store) createTemp(dir string) (*os.File, error) {
+	for try := 0; ; try++ {
+		name := dir + string(filepath.Separator) + tmpPrefix + strconv.FormatUint(rand.Uint64(), 36)
+		f, err := openFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+		switch {
+		case err == nil:
+			if s.fileMode != 0o600 {
+				if err := f.Chmod(s.fileMode); err != nil {
+					f.Close()
+					os.Remove(name)
+					return nil, fmt.Errorf("fs: %w", err)
+				}
+			}
+			return f, nil
+		case errors.Is(err, iofs.ErrExist) && try < 100:
+		case notFound(err) && try == 0:
+			if err := os.MkdirAll(dir, s.dirMode); err != nil {
+				return nil, fmt.Errorf("fs: %w", err)
+			}
+		default:
+			return nil, fmt.Errorf("fs: %w", err)
+		}
+	}
+}
+
+// write stores value under k atomically. Called locked. noSidecar tells that
+// k has no sidecar (a lookup under the same lock found none).
+func (s *Store) write(k, value string, ttl time.Duration, noSidecar bool) error {
 	if value == "" {
 		return s.remove(k)
 	}
 	p := s.path(k)
 	dir := filepath.Dir(p)
-	tmp, err := os.CreateTemp(dir, tmpPrefix+"*")
-	if errors.Is(err, iofs.ErrNotExist) {
-		if err := os.MkdirAll(dir, s.dirMode); err != nil {
-			return fmt.Errorf("fs: %w", err)
-		}
-		tmp, err = os.CreateTemp(dir, tmpPrefix+"*")
-	}
+	tmp, err := s.createTemp(dir)
 	if err != nil {
-		return fmt.Errorf("fs: %w", err)
+		return err
 	}
 	tmpName := tmp.Name()
 	done := false
@@ -633,11 +694,6 @@ func (s *Store) write(k, value string, ttl time.Duration) error {
 			os.Remove(tmpName)
 		}
 	}()
-	if s.fileMode != 0o600 {
-		if err := tmp.Chmod(s.fileMode); err != nil {
-			return fmt.Errorf("fs: %w", err)
-		}
-	}
 	if _, err := io.WriteString(tmp, value); err != nil {
 		return fmt.Errorf("fs: write %s: %w", tmpName, err)
 	}
@@ -646,9 +702,11 @@ func (s *Store) write(k, value string, ttl time.Duration) error {
 			return fmt.Errorf("fs: sync %s: %w", tmpName, err)
 		}
 	}
-	info, err := tmp.Stat()
-	if err != nil {
-		return fmt.Errorf("fs: %w", err)
+	var info os.FileInfo
+	if ttl > 0 {
+		if info, err = tmp.Stat(); err != nil {
+			return fmt.Errorf("fs: %w", err)
+		}
 	}
 	if err := tmp.Close(); err != nil {
 		return fmt.Errorf("fs: close %s: %w", tmpName, err)
@@ -659,7 +717,7 @@ func (s *Store) write(k, value string, ttl time.Duration) error {
 	// so an old expired record never shows without its expiry.
 	var prevSidecar []byte
 	if ttl > 0 {
-		prevSidecar, _ = os.ReadFile(s.sidecarPath(k))
+		prevSidecar, _ = readSmall(s.sidecarPath(k))
 		exp := time.Now().Add(ttl).UnixNano()
 		if err := s.writeSidecar(k, sidecar{expires: exp, ino: fileID(info)}); err != nil {
 			return err
@@ -684,7 +742,7 @@ func (s *Store) write(k, value string, ttl time.Duration) error {
 			return err
 		}
 	}
-	if ttl <= 0 {
+	if ttl <= 0 && !noSidecar {
 		return s.removeSidecar(k)
 	}
 	return nil
@@ -698,23 +756,11 @@ func (s *Store) writeSidecar(k string, sc sidecar) error {
 // writeFileAtomic writes a small metadata file with temp file and rename.
 func (s *Store) writeFileAtomic(p string, data []byte) error {
 	dir := filepath.Dir(p)
-	tmp, err := os.CreateTemp(dir, tmpPrefix+"*")
-	if errors.Is(err, iofs.ErrNotExist) {
-		if err := os.MkdirAll(dir, s.dirMode); err != nil {
-			return fmt.Errorf("fs: %w", err)
-		}
-		tmp, err = os.CreateTemp(dir, tmpPrefix+"*")
-	}
+	tmp, err := s.createTemp(dir)
 	if err != nil {
-		return fmt.Errorf("fs: %w", err)
+		return err
 	}
-	var werr error
-	if s.fileMode != 0o600 {
-		werr = tmp.Chmod(s.fileMode)
-	}
-	if werr == nil {
-		_, werr = tmp.Write(data)
-	}
+	_, werr := tmp.Write(data)
 	if werr == nil && !s.noSync {
 		werr = tmp.Sync()
 	}
@@ -762,58 +808,44 @@ func (s *Store) Keys(ctx context.Context, prefix string) ([]string, error) {
 	}
 	keys := []string{}
 	now := time.Now().UnixNano()
-	err := filepath.WalkDir(root, func(p string, d iofs.DirEntry, err error) error {
-		if err != nil {
-			if notFound(err) {
-				return nil // removed while we walk, or the root is missing
-			}
-			return err
-		}
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		if p == s.base {
-			return nil
-		}
+	err := walkFolder(ctx, root, func(p string, d iofs.DirEntry) (bool, error) {
 		name := d.Name()
 		if strings.HasPrefix(name, reserved) {
-			if d.IsDir() {
-				return filepath.SkipDir
-			}
-			return nil
+			return false, nil
 		}
-		if d.IsDir() || !d.Type().IsRegular() {
-			return nil
+		if d.IsDir() {
+			return true, nil
+		}
+		if !d.Type().IsRegular() {
+			return false, nil
 		}
 		rel := p[len(s.base)+1:]
 		k := strings.ReplaceAll(rel, string(filepath.Separator), ":")
 		if !strings.HasPrefix(k, prefix) {
-			return nil
+			return false, nil
 		}
 		if c, err := cleanKey(k); err != nil || c != k {
-			return nil // a file name that is not a key we could read
+			return false, nil // a file name that is not a key we could read
 		}
 		info, err := d.Info()
 		if err != nil {
 			if errors.Is(err, iofs.ErrNotExist) {
-				return nil
+				return false, nil
 			}
-			return err
+			return false, err
 		}
 		if info.Size() == 0 {
-			return nil
+			return false, nil
 		}
-		sc, ok, err := s.readSidecar(k)
+		sc, ok, _, err := s.readSidecar(k)
 		if err != nil {
-			return err
+			return false, err
 		}
-		if ok && sc.expires <= now {
-			if fileID(info) == sc.ino {
-				return nil
-			}
+		if ok && sc.expires <= now && fileID(info) == sc.ino {
+			return false, nil
 		}
 		keys = append(keys, k)
-		return nil
+		return false, nil
 	})
 	if err != nil {
 		if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
@@ -858,21 +890,15 @@ func (s *Store) Clear(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	entries, err := os.ReadDir(s.base)
-	if err != nil {
-		if errors.Is(err, iofs.ErrNotExist) {
-			return nil
-		}
-		return fmt.Errorf("fs: clear: %w", err)
-	}
-	for _, e := range entries {
-		p := filepath.Join(s.base, e.Name())
-		if e.Name() == metaDir {
+	meta := filepath.Join(s.base, metaDir)
+	err = walkFolder(ctx, s.base, func(p string, _ iofs.DirEntry) (bool, error) {
+		if p == meta {
 			p = filepath.Join(p, "ttl")
 		}
-		if err := os.RemoveAll(p); err != nil {
-			return fmt.Errorf("fs: clear: %w", err)
-		}
+		return false, os.RemoveAll(p)
+	})
+	if err != nil {
+		return fmt.Errorf("fs: clear: %w", err)
 	}
 	return nil
 }
@@ -880,7 +906,9 @@ func (s *Store) Clear(ctx context.Context) error {
 // Sweep removes every expired record with its sidecar, sidecars whose record is
 // gone or was replaced by another program, and temporary files left by a crash
 // (older than 15 minutes). It reports how many records it removed. It can run
-// while the store is in use, from any number of processes.
+// while the store is in use, from any number of processes. It reads each
+// folder a batch of entries at a time, so its memory does not grow with the
+// number of records.
 func (s *Store) Sweep(ctx context.Context) (int, error) {
 	if err := s.begin(ctx); err != nil {
 		return 0, err
@@ -888,70 +916,32 @@ func (s *Store) Sweep(ctx context.Context) (int, error) {
 	defer s.end()
 	removed := 0
 	ttlRoot := filepath.Join(s.base, metaDir, "ttl")
-	err := filepath.WalkDir(ttlRoot, func(p string, d iofs.DirEntry, err error) error {
-		if err != nil {
-			if errors.Is(err, iofs.ErrNotExist) {
-				return nil
-			}
-			return err
-		}
-		if err := ctx.Err(); err != nil {
-			return err
+	err := walkFolder(ctx, ttlRoot, func(p string, d iofs.DirEntry) (bool, error) {
+		if sweepVisit != nil {
+			sweepVisit()
 		}
 		if d.IsDir() {
-			return nil
+			return true, nil
 		}
-		if strings.HasPrefix(d.Name(), tmpPrefix) {
-			return removeOrphan(p, d)
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			if errors.Is(err, iofs.ErrNotExist) {
-				return nil
-			}
-			return err
-		}
-		_, k, ok := parseSidecar(b)
-		if ok {
-			if c, err := cleanKey(k); err != nil || c != k || s.sidecarPath(k) != p {
-				ok = false
-			}
-		}
-		if !ok {
-			if err := os.Remove(p); err != nil && !errors.Is(err, iofs.ErrNotExist) {
-				return err
-			}
-			return nil
-		}
-		unlock, err := s.lock(ctx, stripeOf(k))
-		if err != nil {
-			return err
-		}
-		gone, err := s.removeExpired(k, time.Now().UnixNano())
-		unlock()
+		gone, err := s.sweepSidecar(ctx, p, d)
 		if gone {
 			removed++
 		}
-		return err
+		return false, err
 	})
 	if err == nil {
-		err = filepath.WalkDir(s.base, func(p string, d iofs.DirEntry, err error) error {
-			if err != nil {
-				if errors.Is(err, iofs.ErrNotExist) {
-					return nil
-				}
-				return err
+		meta := filepath.Join(s.base, metaDir)
+		err = walkFolder(ctx, s.base, func(p string, d iofs.DirEntry) (bool, error) {
+			if sweepVisit != nil {
+				sweepVisit()
 			}
-			if err := ctx.Err(); err != nil {
-				return err
+			if d.IsDir() {
+				return p != meta, nil
 			}
-			if d.IsDir() && p != s.base && d.Name() == metaDir && filepath.Dir(p) == s.base {
-				return filepath.SkipDir
+			if strings.HasPrefix(d.Name(), tmpPrefix) {
+				return false, removeOrphan(p, d)
 			}
-			if !d.IsDir() && strings.HasPrefix(d.Name(), tmpPrefix) {
-				return removeOrphan(p, d)
-			}
-			return nil
+			return false, nil
 		})
 	}
 	if err != nil {
@@ -962,6 +952,96 @@ func (s *Store) Sweep(ctx context.Context) (int, error) {
 	}
 	return removed, nil
 }
+
+// sweepSidecar handles the sidecar file p: an orphaned temporary file is
+// removed when old, an unreadable sidecar is removed, and the record it names
+// is removed with it when expired (under the record's lock). It reports
+// whether a record was removed.
+func (s *Store) sweepSidecar(ctx context.Context, p string, d iofs.DirEntry) (bool, error) {
+	if strings.HasPrefix(d.Name(), tmpPrefix) {
+		return false, removeOrphan(p, d)
+	}
+	b, err := readSmall(p)
+	if err != nil {
+		if notFound(err) {
+			return false, nil
+		}
+		return false, err
+	}
+	sc, k, ok := parseSidecar(b)
+	if ok {
+		if c, err := cleanKey(k); err != nil || c != k || s.sidecarPath(k) != p {
+			ok = false
+		}
+	}
+	if !ok {
+		if err := unlinkFile(p); err != nil && !notFound(err) {
+			return false, err
+		}
+		return false, nil
+	}
+	now := time.Now().UnixNano()
+	if sc.expires > now {
+		// Not expired: nothing to remove, unless the sidecar is stale. Telling
+		// that takes a stat and no lock: a write in flight may change the
+		// record, but never into an expired one.
+		if info, err := os.Lstat(s.path(k)); err == nil && fileID(info) == sc.ino {
+			return false, nil
+		}
+	}
+	unlock, err := s.lock(ctx, stripeOf(k))
+	if err != nil {
+		return false, err
+	}
+	defer unlock()
+	return s.removeExpired(k, now)
+}
+
+// walkBatch is how many entries of a folder walkFolder reads at a time.
+const walkBatch = 256
+
+// walkFolder calls fn for every entry under dir, depth first, descending into
+// a folder when fn says so. It reads each folder walkBatch entries at a time
+// (never a whole folder, which may hold millions of records), and skips folders
+// that vanish meanwhile. Entries added or removed during the walk may or may not
+// be seen; the others are seen once.
+func walkFolder(ctx context.Context, dir string, fn func(p string, d iofs.DirEntry) (descend bool, err error)) error {
+	f, err := os.Open(dir)
+	if err != nil {
+		if notFound(err) {
+			return nil
+		}
+		return err
+	}
+	defer f.Close()
+	for {
+		batch, rerr := f.ReadDir(walkBatch)
+		for _, d := range batch {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			p := dir + string(filepath.Separator) + d.Name()
+			descend, err := fn(p, d)
+			if err != nil {
+				return err
+			}
+			if descend && d.IsDir() {
+				if err := walkFolder(ctx, p, fn); err != nil {
+					return err
+				}
+			}
+		}
+		if rerr == io.EOF || (rerr != nil && notFound(rerr)) {
+			return nil
+		}
+		if rerr != nil {
+			return rerr
+		}
+	}
+}
+
+// sweepVisit, when set (by tests), is called for every file Sweep visits.
+var sweepVisit func()
 
 // notFound reports an error that means "no such file": missing, or a path
 // component that is a file.

@@ -19,6 +19,13 @@ var errUnsupported = errors.New("fs: not supported on " + runtime.GOOS)
 
 func tryLock(*os.File) (bool, error) { return false, errUnsupported }
 func unlockFile(*os.File) error      { return errUnsupported }
-func isFile(*os.File, string) bool   { return false }
+func keyOf(*os.File) (fileKey, bool) { return fileKey{}, false }
+func pathIs(string, fileKey) bool    { return false }
 func fileID(os.FileInfo) uint64      { return 0 }
 func unlinkFile(p string) error      { return os.Remove(p) }
+
+type fileKey struct{}
+
+func openFile(p string, flag int, perm os.FileMode) (*os.File, error) {
+	return os.OpenFile(p, flag, perm)
+}

@@ -103,6 +103,12 @@ type Driver struct {
 	once   sync.Once
 	stop   chan struct{}
 	done   chan struct{}
+	// writer is held by each write of this driver: SQLite takes one writer at a
+	// time, and writers of one process queue here instead of polling the
+	// database lock with the busy handler's sleeps, whose delays grow to 100 ms
+	// and, with many goroutines writing, starve some of them past the busy
+	// timeout.
+	writer chan struct{}
 
 	sGet, sHas, sSet, sDel, sKeysAll, sKeysRange, sClear, sSweep *sql.Stmt
 	sSwapOld, sSwapDel, sSwapNew, sSwapNewDel, sSwapNewLive      *sql.Stmt
@@ -208,14 +214,15 @@ func newDriver(ctx context.Context, db *sql.DB, own bool, cfg Config, where stri
 		return nil, fmt.Errorf("sqlite: negative sweep interval %v: %w", cfg.SweepInterval, storage.ErrInvalidOption)
 	}
 	d := &Driver{
-		db:    db,
-		ownDB: own,
-		table: quoteIdent(cfg.Table),
-		name:  cfg.Table,
-		where: where,
-		busy:  cfg.BusyTimeout,
-		stop:  make(chan struct{}),
-		done:  make(chan struct{}),
+		db:     db,
+		ownDB:  own,
+		table:  quoteIdent(cfg.Table),
+		name:   cfg.Table,
+		where:  where,
+		busy:   cfg.BusyTimeout,
+		stop:   make(chan struct{}),
+		done:   make(chan struct{}),
+		writer: make(chan struct{}, 1),
 	}
 	if !cfg.NoCreateTable {
 		err := d.retry(ctx, func() error {
@@ -260,7 +267,7 @@ ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires_at = excluded.ex
 		{&d.sKeysAll, `SELECT key FROM ` + t + ` WHERE value <> '' AND (expires_at IS NULL OR expires_at > ?1)`},
 		{&d.sKeysRange, `SELECT key FROM ` + t + ` WHERE key >= ?2 AND key < ?3 AND value <> '' AND (expires_at IS NULL OR expires_at > ?1)`},
 		{&d.sClear, `DELETE FROM ` + t},
-		{&d.sSweep, `DELETE FROM ` + t + ` WHERE expires_at <= ?1`},
+		{&d.sSweep, `DELETE FROM ` + t + ` WHERE rowid IN (SELECT rowid FROM ` + t + ` WHERE expires_at <= ?1 LIMIT ` + strconv.Itoa(sweepBatch) + `)`},
 		{&d.sSwapOld, `UPDATE ` + t + ` SET value = ?3, expires_at = ?4, version = version + 1
 WHERE key = ?1 AND value = ?5 AND ` + live},
 		{&d.sSwapDel, `DELETE FROM ` + t + ` WHERE key = ?1 AND value = ?5 AND ` + live},
@@ -345,26 +352,27 @@ func (d *Driver) sweepLoop(every time.Duration) {
 	}
 }
 
+// sweepBatch is how many expired rows one statement of Sweep deletes.
+const sweepBatch = 1000
+
 // Sweep deletes the expired rows and returns how many it deleted. Reads never
 // return expired rows; Sweep reclaims their space. A driver with a
-// SweepInterval calls it in the background.
+// SweepInterval calls it in the background. It deletes sweepBatch rows per
+// statement, each its own transaction, so that writers (of this process and of
+// others) wait for one batch at most, never for the whole sweep.
 func (d *Driver) Sweep(ctx context.Context) (int64, error) {
 	if err := d.check(ctx, "sweep"); err != nil {
 		return 0, err
 	}
-	var n int64
-	err := d.retry(ctx, func() error {
-		res, err := d.sSweep.ExecContext(ctx, nowMS())
-		if err != nil {
-			return err
+	var total int64
+	now := nowMS()
+	for {
+		n, err := d.exec(ctx, "sweep", "", d.sSweep, now)
+		total += n
+		if err != nil || n < sweepBatch {
+			return total, err
 		}
-		n, err = res.RowsAffected()
-		return err
-	})
-	if err != nil {
-		return 0, d.fail("sweep", "", err)
 	}
-	return n, nil
 }
 
 // DB returns the database the driver uses.
@@ -439,9 +447,21 @@ func (d *Driver) Get(ctx context.Context, key string) (string, bool, error) {
 	return v, v != "", nil
 }
 
+// write runs op holding the driver's writer lock, retrying while the database
+// is busy (held by another process).
+func (d *Driver) write(ctx context.Context, op func() error) error {
+	select {
+	case d.writer <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-d.writer }()
+	return d.retry(ctx, op)
+}
+
 func (d *Driver) exec(ctx context.Context, op, k string, st *sql.Stmt, args ...any) (int64, error) {
 	var n int64
-	err := d.retry(ctx, func() error {
+	err := d.write(ctx, func() error {
 		res, err := st.ExecContext(ctx, args...)
 		if err != nil {
 			return err
@@ -577,7 +597,7 @@ func (d *Driver) CompareAndSwap(ctx context.Context, key, old string, exists boo
 	// A conditional delete of "no value": drop a dead row, and succeed when no
 	// live row remains. Both in one immediate transaction.
 	var none bool
-	err = d.retry(ctx, func() error {
+	err = d.write(ctx, func() error {
 		tx, err := d.db.BeginTx(ctx, nil)
 		if err != nil {
 			return err
