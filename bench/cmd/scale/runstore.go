@@ -62,7 +62,7 @@ func runStore(ctx context.Context, cfg config, name, rec string, w io.Writer) (e
 	if err := compareUserSessions(ctx, small, big, salt, cfg, rec, w); err != nil {
 		return err
 	}
-	mBig, err := session.New(session.Config{Storage: big.d, RecordCache: -1})
+	mBig, err := session.New(session.Config{Storage: big.d})
 	if err != nil {
 		return err
 	}
@@ -100,7 +100,7 @@ func compareUserSessions(ctx context.Context, small, big *target, salt uint64, c
 	var ms [2]*session.Manager
 	var ds [2][]time.Duration
 	for i, t := range []*target{small, big} {
-		m, err := session.New(session.Config{Storage: t.d, RecordCache: -1})
+		m, err := session.New(session.Config{Storage: t.d})
 		if err != nil {
 			return err
 		}
