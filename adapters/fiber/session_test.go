@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/gofiber/fiber/v3"
 
@@ -27,7 +28,7 @@ func server(t *testing.T, m *session.Manager) string {
 	done := make(chan error, 1)
 	go func() { done <- app.Listener(ln, fiber.ListenConfig{DisableStartupMessage: true}) }()
 	t.Cleanup(func() {
-		if err := app.Shutdown(); err != nil {
+		if err := app.ShutdownWithTimeout(10 * time.Second); err != nil {
 			t.Errorf("shutting Fiber down: %v", err)
 		}
 		<-done

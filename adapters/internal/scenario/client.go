@@ -26,8 +26,15 @@ type client struct {
 	id   string
 }
 
+// newClient returns a client of the server at base. Its connections are
+// closed when the test ends, before the server shuts down, so that a server
+// that waits for its connections to close (Fiber's) stops at once.
 func newClient(t *testing.T, base string) *client {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConnsPerHost = Concurrent
+	t.Cleanup(tr.CloseIdleConnections)
 	return &client{t: t, base: base, hc: &http.Client{
+		Transport:     tr,
 		Timeout:       30 * time.Second,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}}
