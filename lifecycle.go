@@ -37,26 +37,18 @@ func (s *Session) Finish(ctx context.Context) (setCookie string, err error) {
 			return "", err
 		}
 	}
-	if s.cookie == cookieKeep {
-		s.sealed = true
+	state, sealed := s.cookie, s.sealed
+	s.cookie, s.sealed = cookieKeep, true
+	switch {
+	case state == cookieKeep:
 		return "", nil
-	}
-	if s.sealed {
-		s.cookie = cookieKeep
+	case sealed:
 		return "", fmt.Errorf("%w: the session cookie changed after the response started", ErrHeadersWritten)
+	case state == cookieSend && s.id != "":
+		s.newID = false
+		return s.m.cookie.line(s.id, s.cookieMaxAge()), nil
 	}
-	s.sealed = true
-	return s.cookieLine(), nil
-}
-
-// cookieLine is the Set-Cookie value for the session's cookie state.
-func (s *Session) cookieLine() string {
-	state := s.cookie
-	s.cookie, s.newID = cookieKeep, false
-	if state == cookieSend && s.id != "" {
-		return s.m.cookie.line(s.id, s.cookieMaxAge())
-	}
-	return s.m.cookie.line("", -1)
+	return s.m.cookie.line("", -1), nil
 }
 
 // Used reports whether the request called any of the session's methods. A

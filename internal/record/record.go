@@ -332,12 +332,3 @@ func ParseIndex(text string) []string {
 	}
 	return out
 }
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
-}
