@@ -75,6 +75,9 @@ func (o *Object) Set(key string, v any) {
 		o.m[i].val = v
 		return
 	}
+	if o.m == nil {
+		o.m = make([]member, 0, 4) // one allocation for the small objects most are
+	}
 	o.m = append(o.m, member{key, v})
 	if isArrayIndex(key) {
 		o.nIndexes++
@@ -403,6 +406,9 @@ func (m *Map) Set(key, v any) {
 	if i := m.find(key); i >= 0 {
 		m.entries[i].Value = v
 		return
+	}
+	if m.entries == nil {
+		m.entries = make([]MapEntry, 0, 8) // one allocation for the small Maps most are
 	}
 	m.entries = append(m.entries, MapEntry{key, v})
 	if m.idx == nil {
