@@ -44,9 +44,11 @@ func (s *Session) Finish(ctx context.Context) (setCookie string, err error) {
 		return "", nil
 	case sealed:
 		return "", fmt.Errorf("%w: the session cookie changed after the response started", ErrHeadersWritten)
-	case state == cookieSend && s.id != "":
+	case state == cookieSend && s.storedOK:
 		s.newID = false
 		return s.m.cookie.line(s.id, s.cookieMaxAge()), nil
+	case state == cookieSend:
+		return "", nil // no record behind the ID (its write failed): nothing to point at
 	}
 	return s.m.cookie.line("", -1), nil
 }
@@ -62,9 +64,8 @@ func (s *Session) Used() bool {
 	return s.used
 }
 
-// Save writes the session's changes now instead of at Finish, for handlers
-// that stream or want to know that the write succeeded. The cookie is still
-// sent by Finish.
+// Save writes the session's changes now rather than at Finish (which still
+// sends the cookie), for handlers that stream or want to know the write succeeded.
 func (s *Session) Save() error {
 	s.lock()
 	defer s.mu.Unlock()

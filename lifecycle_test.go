@@ -243,3 +243,23 @@ func TestTypedReadBounded(t *testing.T) {
 		t.Fatalf("a %d-byte record took %d MiB to read", b.Len(), grown>>20)
 	}
 }
+
+// A new session whose first write failed sends no cookie: there is no record
+// for the ID to point at.
+func TestNoCookieForAnUnsavedSession(t *testing.T) {
+	d := memory.New(memory.Options{})
+	m, err := New(Config{Storage: d, Logger: quietLogger()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.Close() // every call fails
+	ctx := context.Background()
+	s := m.Start(ctx, "")
+	err = Update(s, "n", func(n int, _ bool) (int, error) { return n + 1, nil })
+	if !errors.Is(err, ErrStorage) {
+		t.Fatalf("Update on a closed store: %v", err)
+	}
+	if line, err := s.Finish(ctx); line != "" || err != nil {
+		t.Fatalf("Finish after the failed write: %q, %v", line, err)
+	}
+}
