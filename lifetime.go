@@ -4,10 +4,7 @@ import (
 	"context"
 	"fmt"
 	"github.com/goastro/session/internal/record"
-	"slices"
 	"time"
-
-	"github.com/goastro/session/devalue"
 )
 
 // MetaKey is the reserved session key under which the record keeps what the
@@ -160,24 +157,7 @@ func (m *Manager) updateUserIndex(ctx context.Context, userID string, add string
 		return err
 	}
 	_, err = m.swap(ctx, key, "writing the user index", old, ok, func(old string, _ bool) (string, time.Duration, error) {
-		var next []string
-		for _, id := range record.ParseIndex(old) {
-			if id == add || slices.Contains(remove, id) || slices.Contains(next, id) {
-				continue
-			}
-			if live, err := m.has(ctx, id); err != nil {
-				return "", 0, err
-			} else if live {
-				next = append(next, id)
-			}
-		}
-		if add != "" {
-			next = append(next, add)
-		}
-		if len(next) == 0 {
-			return "", 0, nil
-		}
-		text, err := devalue.Stringify(next)
+		text, err := record.EditIndex(old, add, remove, func(id string) (bool, error) { return m.has(ctx, id) })
 		return text, 0, err
 	})
 	return err

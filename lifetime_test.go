@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/goastro/session/storage"
+	"github.com/goastro/session/storage/memory"
 )
 
 // fakeClock is a clock the tests move by hand.
@@ -155,5 +156,48 @@ func TestMetaKeyIsReserved(t *testing.T) {
 	})
 	if _, body := e.do("GET", "/", ""); !strings.Contains(body, "reserved") {
 		t.Fatalf("got %q", body)
+	}
+}
+
+// hasCounter counts the existence checks a driver is asked for.
+type hasCounter struct {
+	storage.Driver
+	storage.Swapper
+	n atomic.Int64
+}
+
+func (h *hasCounter) Has(ctx context.Context, k string) (bool, error) {
+	h.n.Add(1)
+	return h.Driver.Has(ctx, k)
+}
+
+// A user's logins do not each check every session already in the user's
+// index: 200 logins make a few hundred existence checks, not 20,000.
+func TestLoginsCheckTheIndexSparingly(t *testing.T) {
+	mem := memory.New(memory.Options{})
+	d := &hasCounter{Driver: mem, Swapper: mem}
+	m, err := New(Config{Storage: d, Logger: quietLogger()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for range 200 {
+		s := m.Start(ctx, "")
+		if err := s.SetUser("ada"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Finish(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := d.n.Load(); n > 1000 {
+		t.Fatalf("200 logins made %d existence checks", n)
+	}
+	ids, err := m.UserSessions(ctx, "ada")
+	if err != nil || len(ids) != 200 {
+		t.Fatalf("%d sessions listed (%v), want 200", len(ids), err)
+	}
+	if n, err := m.DestroyUser(ctx, "ada"); n != 200 || err != nil {
+		t.Fatalf("DestroyUser: %d, %v", n, err)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"math"
 	"math/big"
 	"net/url"
+	"slices"
 	"time"
 
 	"github.com/goastro/session/devalue"
@@ -331,4 +332,39 @@ func ParseIndex(text string) []string {
 		}
 	}
 	return out
+}
+
+// EditIndex returns a user's index of session IDs (the text old) without the
+// IDs in remove, with add at the end, each ID once, and "" when none is left.
+// Each ID checked with live costs a store call: small indexes are checked at
+// every change, larger ones when they reach a power of two, so a user's logins
+// cost a few calls each on average and at most half of the IDs kept are dead.
+func EditIndex(old, add string, remove []string, live func(id string) (bool, error)) (string, error) {
+	ids := ParseIndex(old)
+	check := len(ids) < 16 || len(ids)&(len(ids)-1) == 0
+	seen := make(map[string]bool, len(ids))
+	next := make([]string, 0, len(ids)+1)
+	for _, id := range ids {
+		if id == add || seen[id] || slices.Contains(remove, id) {
+			continue
+		}
+		seen[id] = true
+		if check {
+			ok, err := live(id)
+			if err != nil {
+				return "", err
+			}
+			if !ok {
+				continue
+			}
+		}
+		next = append(next, id)
+	}
+	if add != "" {
+		next = append(next, add)
+	}
+	if len(next) == 0 {
+		return "", nil
+	}
+	return devalue.Stringify(next)
 }
