@@ -197,12 +197,13 @@ func (s *Session) merge() error {
 		return err
 	}
 	s.merged = true
-	if len(s.data.Entries) == 0 && len(s.changes) == 0 {
+	if len(s.changes) == 0 {
 		s.data.Entries = s.base.Entries // nothing local: the stored entries as they are
-	}
-	for _, e := range s.base.Entries {
-		if len(s.changes) > 0 && s.changes.get(e.Key) == nil {
-			s.data.Entries = append(s.data.Entries, e)
+	} else {
+		for _, e := range s.base.Entries {
+			if s.changes.get(e.Key) == nil {
+				s.data.Entries = append(s.data.Entries, e)
+			}
 		}
 	}
 	if !s.metaSet {
