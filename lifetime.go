@@ -117,7 +117,7 @@ func (s *Session) SetUser(userID string) error {
 func (s *Session) editMeta(edit func(md *record.Meta)) error {
 	s.lock()
 	defer s.mu.Unlock()
-	if err := s.merge(); err != nil {
+	if err := s.merge(false); err != nil {
 		return err
 	}
 	if s.data.ForeignMeta() {
@@ -139,7 +139,7 @@ func (s *Session) editMeta(edit func(md *record.Meta)) error {
 func (s *Session) User() (string, error) {
 	s.lock()
 	defer s.mu.Unlock()
-	if err := s.merge(); err != nil || s.data.Meta == nil {
+	if err := s.merge(false); err != nil || s.data.Meta == nil {
 		return "", err
 	}
 	return s.data.Meta.User, nil

@@ -74,6 +74,7 @@ type Config struct {
 type Manager struct {
 	store      storage.Driver
 	swapper    storage.Swapper // nil when the driver has no compare-and-swap
+	recent     *recentRecords  // nil unless swapper is set and the driver is across a network
 	ownsStore  bool
 	driverName string
 	cookie     CookieConfig
@@ -119,8 +120,12 @@ func New(cfg Config) (*Manager, error) {
 		return nil, err
 	}
 	m.swapper, _ = m.store.(storage.Swapper)
-	if _, local := m.store.(storage.InProcess); local && cfg.StoreTimeout == 0 {
+	_, local := m.store.(storage.InProcess)
+	if local && cfg.StoreTimeout == 0 {
 		m.timeout = -1
+	}
+	if m.swapper != nil && !local {
+		m.recent = &recentRecords{texts: map[string]string{}}
 	}
 	return m, nil
 }

@@ -50,7 +50,7 @@ func (s *Session) save(upd *update) error {
 // request's changes (and upd) on top, retried on the newer record when another
 // writer saved first.
 func (s *Session) saveRecord(upd *update) error {
-	if err := s.merge(); err != nil {
+	if err := s.merge(true); err != nil {
 		return err
 	}
 	if s.sealed && s.newID {
@@ -82,6 +82,7 @@ func (s *Session) saveRecord(upd *update) error {
 				}
 			}
 			s.data.Entries, s.data.Meta, s.metaSet, s.indexAdd = kept, nil, false, false
+			s.m.recent.put(s.id, "")
 			if err := s.newSession(); err != nil {
 				return err
 			}
@@ -92,6 +93,7 @@ func (s *Session) saveRecord(upd *update) error {
 			return err
 		default:
 			s.stored, s.storedOK = text, true
+			s.m.recent.put(s.id, text)
 		}
 		s.data, s.changes, s.metaSet, s.sizeBound = written, nil, false, len(text)
 		return nil
@@ -121,14 +123,16 @@ func (s *Session) next(old string, ok bool, now float64, upd *update) (record.Re
 	rec := record.Record{Entries: append([]record.Entry(nil), s.data.Entries...), Meta: s.data.Meta}
 	var cur any
 	e, has := rec.Get(upd.key)
-	if has && !e.Expired(now) {
+	if has = has && !e.Expired(now); has {
 		cur = e.Data
+	} else {
+		e = nil
 	}
-	x, err := upd.apply(cur, has && !e.Expired(now))
+	x, err := upd.apply(cur, has)
 	if err != nil {
 		return record.Record{}, err
 	}
-	ne, err := s.m.newEntry(upd.key, x, upd.opts)
+	ne, err := s.m.newEntry(upd.key, x, e, upd.opts)
 	if err != nil {
 		return record.Record{}, err
 	}

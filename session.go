@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"github.com/goastro/session/internal/record"
 	"math"
+	"slices"
 	"sync"
 	"time"
 )
@@ -94,6 +95,7 @@ const (
 	ttlDefault ttlMode = iota // Config.TTL
 	ttlGiven                  // ttl
 	ttlNever
+	ttlKeep // no expiry when the entry replaced has none
 )
 
 // WithTTL gives the entry its own lifetime, overriding Config.TTL, as Astro's
@@ -103,6 +105,13 @@ func WithTTL(d time.Duration) SetOption { return SetOption{ttl: d, mode: ttlGive
 
 // WithoutTTL stores the entry with no expiry, whatever Config.TTL says.
 func WithoutTTL() SetOption { return SetOption{mode: ttlNever} }
+
+// KeepTTL stores the value without expiry when the key holds an entry stored
+// without one, and with the TTL the other options give (Config.TTL by default)
+// otherwise: a key that lives as long as the session once WithoutTTL set it,
+// and expires while it never was. Update checks the entry it replaces; Set
+// with KeepTTL reads the session to check it.
+func KeepTTL() SetOption { return SetOption{mode: ttlKeep} }
 
 // lock takes the session's lock, and explains a nil session.
 func (s *Session) lock() {
@@ -115,7 +124,9 @@ func (s *Session) lock() {
 
 // load reads the stored record, once. A client's ID with no record behind it
 // is replaced at the first write, so a client never chooses its session ID.
-func (s *Session) load() error {
+// For a save (write), the text this process last saw for the session may stand
+// in for the read (Manager.recent): the save's compare-and-swap checks it.
+func (s *Session) load(write bool) error {
 	if s.loaded {
 		return nil
 	}
@@ -126,10 +137,18 @@ func (s *Session) load() error {
 	if s.loadErr != nil {
 		return s.loadErr // a store that failed is not waited for again in the same request
 	}
-	text, ok, err := s.m.get(s.ctx, s.id, "reading the session")
-	if err != nil {
-		s.loadErr = err
-		return err
+	var text string
+	ok := false
+	if write {
+		text, ok = s.m.recent.get(s.id)
+	}
+	if !ok {
+		var err error
+		if text, ok, err = s.m.get(s.ctx, s.id, "reading the session"); err != nil {
+			s.loadErr = err
+			return err
+		}
+		s.m.recent.put(s.id, text)
 	}
 	s.loaded, s.fromClient = true, false
 	if !ok {
@@ -189,11 +208,11 @@ func (s *Session) replaceID() {
 
 // merge loads the stored record and adds its entries that this request has not
 // set or deleted after the local ones, as Astro merges a partial session.
-func (s *Session) merge() error {
+func (s *Session) merge(write bool) error {
 	if s.merged {
 		return nil
 	}
-	if err := s.load(); err != nil {
+	if err := s.load(write); err != nil {
 		return err
 	}
 	s.merged = true
@@ -218,7 +237,7 @@ func (s *Session) merge() error {
 
 // lookup returns the live entry under key.
 func (s *Session) lookup(key string) (*record.Entry, error) {
-	if err := s.merge(); err != nil {
+	if err := s.merge(false); err != nil {
 		return nil, err
 	}
 	if e, ok := s.data.Get(key); ok && !e.Expired(s.m.nowMS()) && key != MetaKey {
@@ -271,7 +290,7 @@ func (s *Session) Has(key string) (bool, error) {
 func (s *Session) Keys() ([]string, error) {
 	s.lock()
 	defer s.mu.Unlock()
-	if err := s.merge(); err != nil {
+	if err := s.merge(false); err != nil {
 		return nil, err
 	}
 	now := s.m.nowMS()
@@ -295,7 +314,14 @@ func (s *Session) Set(key string, value any, opts ...SetOption) error {
 	}
 	s.lock()
 	defer s.mu.Unlock()
-	e, err := s.m.newEntry(key, value, opts)
+	var old *record.Entry
+	if slices.ContainsFunc(opts, func(o SetOption) bool { return o.mode == ttlKeep }) {
+		var err error
+		if old, err = s.lookup(key); err != nil {
+			return err
+		}
+	}
+	e, err := s.m.newEntry(key, value, old, opts)
 	if err != nil {
 		return err
 	}
@@ -309,17 +335,25 @@ func (s *Session) Set(key string, value any, opts ...SetOption) error {
 	return nil
 }
 
-// newEntry copies value into the model, with its expiry counted from now.
-func (m *Manager) newEntry(key string, value any, opts []SetOption) (record.Entry, error) {
+// newEntry copies value into the model, with its expiry counted from now. old
+// is the live entry it replaces, if any, for KeepTTL.
+func (m *Manager) newEntry(key string, value any, old *record.Entry, opts []SetOption) (record.Entry, error) {
 	data, err := record.Codec.ValueOf(value)
 	if err != nil {
 		return record.Entry{}, fmt.Errorf("%w: the session data for %q could not be serialized: %w", ErrNotSerializable, key, err)
 	}
 	ttl, expires := m.ttl, m.ttl != 0
+	keep := false
 	for _, opt := range opts {
-		if opt.mode != ttlDefault {
+		switch opt.mode {
+		case ttlKeep:
+			keep = true
+		case ttlGiven, ttlNever:
 			ttl, expires = opt.ttl, opt.mode == ttlGiven
 		}
+	}
+	if keep && old != nil && !old.HasExp {
+		expires = false
 	}
 	e := record.Entry{Key: key, Data: data, HasExp: expires}
 	if expires {
@@ -335,7 +369,7 @@ func (s *Session) checkSize(e record.Entry) error {
 	if s.m.maxRecord <= 0 {
 		return nil
 	}
-	if err := s.load(); err != nil {
+	if err := s.load(false); err != nil {
 		return nil // not checked: the save fails with this error, so nothing is lost silently
 	}
 	budget := 4096
@@ -343,7 +377,7 @@ func (s *Session) checkSize(e record.Entry) error {
 		s.sizeBound += n + 6*len(e.Key) + 48
 		return nil
 	}
-	if err := s.merge(); err != nil {
+	if err := s.merge(false); err != nil {
 		return err
 	}
 	rec := record.Record{Entries: append([]record.Entry(nil), s.data.Entries...), Meta: s.data.Meta}
@@ -407,7 +441,7 @@ func (s *Session) Flash(key string) (any, error) {
 func (s *Session) Regenerate() error {
 	s.lock()
 	defer s.mu.Unlock()
-	if err := s.merge(); err != nil {
+	if err := s.merge(false); err != nil {
 		return err
 	}
 	if s.sealed {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"sync"
 	"time"
 )
 
@@ -43,6 +44,7 @@ func (m *Manager) has(ctx context.Context, key string) (bool, error) {
 }
 
 func (m *Manager) remove(ctx context.Context, key, doing string) error {
+	m.recent.put(key, "")
 	ctx, cancel := m.bound(ctx, true)
 	defer cancel()
 	if err := m.store.Delete(ctx, key); err != nil {
@@ -114,4 +116,52 @@ func backoff(ctx context.Context, attempt int) error {
 	case <-t.C:
 		return nil
 	}
+}
+
+// recentRecords remembers, for a driver with compare-and-swap across a network,
+// the record text this process last read or wrote for each session. A request
+// that writes its session without reading it first (an Update, a Delete) then
+// sends the compare-and-swap against that text at once: one store round trip
+// instead of two (the cart flow of bench/README.md's load test). It is never
+// used to answer a read. A text that is no longer current costs only the read
+// it was meant to save: the swap fails and the record is read and merged as
+// for any concurrent writer. Small records only, and a bounded number of them.
+type recentRecords struct {
+	mu    sync.Mutex
+	texts map[string]string
+}
+
+const (
+	recentMaxRecords = 1024
+	recentMaxText    = 4 << 10
+)
+
+func (r *recentRecords) get(id string) (string, bool) {
+	if r == nil {
+		return "", false
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	text, ok := r.texts[id]
+	return text, ok
+}
+
+// put remembers text as the record of id; a "" text, or one too large, forgets it.
+func (r *recentRecords) put(id, text string) {
+	if r == nil {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if text == "" || len(text) > recentMaxText {
+		delete(r.texts, id)
+		return
+	}
+	if _, ok := r.texts[id]; !ok && len(r.texts) >= recentMaxRecords {
+		for old := range r.texts { // an arbitrary one: map order is random
+			delete(r.texts, old)
+			break
+		}
+	}
+	r.texts[id] = text
 }
