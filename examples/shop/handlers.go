@@ -397,43 +397,51 @@ type addToCartOutput struct {
 // all count, and the size answered is the size stored. When the change would
 // put more than 99 of a product in the cart, Update returns the validation
 // error (a 400) and changes nothing.
+//
+// The action reads nothing before the Update, so on a store with
+// compare-and-swap it costs one round trip when this server wrote the session
+// last. The cart's lifetime follows the session's state without a read: a
+// guest's cart expires with the TTL, counted from this write; signIn stores a
+// signed-in customer's cart without expiry, which KeepTTL keeps; a customer's
+// new cart is stored without expiry right after it is made.
 func (s *shop) addToCartAction(ctx context.Context, in addToCartInput) (addToCartOutput, error) {
 	if _, ok := productByID(in.ProductID); !ok {
 		return addToCartOutput{}, actions.FieldError("productId", "No such product")
 	}
 	sess := session.From(ctx)
-	opts, err := cartOptions(sess)
-	if err != nil {
-		return addToCartOutput{}, err
+	var items []CartItem
+	created := false
+	add := func(old []CartItem, ok bool) ([]CartItem, error) {
+		var err error
+		items, err = addItem(old, in)
+		created = !ok
+		return items, err
 	}
-	add := func(old []CartItem, _ bool) ([]CartItem, error) { return addItem(old, in) }
-	err = session.Update(sess, keyCart.Name(), add, opts...)
+	err := session.Update(sess, keyCart.Name(), add, session.KeepTTL())
 	if errors.Is(err, session.ErrValueType) {
 		// A cart stored by an older version of the shop, in another shape:
 		// start a new one rather than fail every request of this visitor.
 		s.log.WarnContext(ctx, "shop: dropped a cart that no longer fits its type", "err", err)
 		keyCart.Delete(sess)
-		err = session.Update(sess, keyCart.Name(), add, opts...)
+		err = session.Update(sess, keyCart.Name(), add, session.KeepTTL())
 	}
-	if err != nil {
-		return addToCartOutput{}, err
+	if err == nil && created {
+		err = keepMemberCart(sess, items)
 	}
-	items, _, err := keyCart.Get(sess)
 	if err != nil {
 		return addToCartOutput{}, err
 	}
 	return addToCartOutput{CartSize: cartCount(items)}, nil
 }
 
-// cartOptions are the options of a write to the cart: a guest's cart expires
-// with the TTL (Config.TTL, counted from this write); a signed-in customer's
+// keepMemberCart stores a signed-in customer's new cart without expiry: it
 // lives as long as the session.
-func cartOptions(sess *session.Session) ([]session.SetOption, error) {
+func keepMemberCart(sess *session.Session, items []CartItem) error {
 	userID, _, err := keyUserID.Get(sess)
 	if err != nil || userID == "" {
-		return nil, err
+		return err
 	}
-	return []session.SetOption{session.WithoutTTL()}, nil
+	return keyCart.Set(sess, items, session.WithoutTTL())
 }
 
 // addItem is the cart old with in added, or the validation error when a
