@@ -433,6 +433,13 @@ func walkShop(t *testing.T, s *shop, base string) {
 	must(t, b.get("/dashboard"), 200, "/dashboard", "Welcome back, bob. You have 0 items in your cart.")
 	must(t, b.postForm("/cart?_action=addToCart", url.Values{"productId": {"stickers"}, "quantity": {"5"}}), 200,
 		"/cart?notice=added", "Added to your cart.", "Cart for bob", `data-product="stickers"><td>Sticker pack</td><td class="num">5</td>`)
+	// A customer's new cart, made after the old one was cleared, lives as long
+	// as the session too.
+	if rec, ok := storedRecord(t, s, b.cookie()); !ok {
+		t.Fatal("no record stored for the customer")
+	} else {
+		checkNoExpiryOfItsOwn(t, rec)
+	}
 	must(t, b.postForm("/cart?_action=addToCart", url.Values{"productId": {"stickers"}, "quantity": {"x"}}), 400,
 		"/cart?_action=addToCart", "Quantity: Expected an integer")
 	must(t, b.get("/dashboard"), 200, "/dashboard", "You have 5 items in your cart.")
