@@ -91,7 +91,7 @@ func goNativeValues() []shopKey {
 // as the Astro app (astro/src/pages/api/[...op].js).
 type goServer struct {
 	name   string
-	driver string // "fs", "fs-lite", "redis"
+	driver string // "fs", "fs-lite", "redis", "netlify-blobs"
 	mgr    *session.Manager
 
 	mu sync.Mutex
@@ -118,6 +118,8 @@ func startGoWith(t *testing.T, driver string, st store, expected map[string]map[
 		opts = map[string]any{"base": st.dir}
 	case "redis":
 		opts = map[string]any{"url": "redis://" + st.redis, "base": st.base}
+	case "netlify-blobs":
+		opts = st.blobs.edgeOptions()
 	}
 	logs := &lockedBuffer{}
 	cfg := session.Config{

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"sync"
 	"syscall"
@@ -27,6 +28,8 @@ type astroApp struct {
 	// node is the Node.js binary that runs the built server, relative to dir when
 	// it starts with "./", else looked up in PATH.
 	node string
+	// extraBuilds are the outputs of npm run build besides builds.
+	extraBuilds []string
 
 	mu    sync.Mutex
 	ready bool
@@ -37,7 +40,7 @@ var (
 	// Astro 6 and 7 need Node.js 22; their apps depend on the npm package "node",
 	// which installs that runtime into node_modules.
 	astro6 = &astroApp{name: "astro6", dir: "astro/v6", node: "./node_modules/node/bin/node"}
-	astro7 = &astroApp{name: "astro7", dir: "astro/v7", node: "./node_modules/node/bin/node"}
+	astro7 = &astroApp{name: "astro7", dir: "astro/v7", node: "./node_modules/node/bin/node", extraBuilds: []string{distNetlifyBlobs}}
 
 	astroApps = []*astroApp{astro5, astro6, astro7}
 )
@@ -83,7 +86,7 @@ func (a *astroApp) prepare(t testing.TB) (dir, node string) {
 		t.Fatalf("%s: build lock: %v", a.name, err)
 	}
 	defer syscall.Flock(int(lock.Fd()), syscall.LOCK_UN)
-	stale, err := buildIsStale(dir)
+	stale, err := buildIsStale(dir, slices.Concat(builds, a.extraBuilds))
 	if err != nil {
 		t.Fatalf("%s: %v", a.name, err)
 	}
@@ -102,21 +105,24 @@ func (a *astroApp) prepare(t testing.TB) (dir, node string) {
 	return dir, node
 }
 
-// builds are the output folders of npm run build: the app with Astro's default
-// session cookie, and the app with a cookie that sets every option.
+// builds are the output folders of npm run build in every app: the app with
+// Astro's default session cookie, and the app with a cookie that sets every
+// option. The Astro 7 app has a third, whose session driver is the one Astro's
+// Netlify adapter sets (netlify_test.go).
 var builds = []string{distDefault, distCustomCookie}
 
 const (
 	distDefault      = "dist"
 	distCustomCookie = "dist-custom-cookie"
+	distNetlifyBlobs = "dist-netlify-blobs"
 )
 
-// buildIsStale reports whether a build's server/entry.mjs is missing or older than
-// any source of the build: the shared astro/src folder, the config and the
-// package files.
-func buildIsStale(dir string) (bool, error) {
+// buildIsStale reports whether the server/entry.mjs of a build in outs is
+// missing or older than any source of the build: the shared astro/src folder,
+// the config and the package files.
+func buildIsStale(dir string, outs []string) (bool, error) {
 	var built time.Time
-	for i, out := range builds {
+	for i, out := range outs {
 		entry, err := os.Stat(filepath.Join(dir, out, "server", "entry.mjs"))
 		if errors.Is(err, fs.ErrNotExist) {
 			return true, nil
@@ -154,25 +160,25 @@ func buildIsStale(dir string) (bool, error) {
 	return newer, err
 }
 
-// store is one shared session store: an fs folder or a Redis key base.
+// store is one shared session store: an fs folder, a Redis key base or a
+// Netlify Blobs site.
 type store struct {
-	driver string // "fs" or "redis"
-	dir    string // fs: the folder
-	redis  string // redis: host:port
-	base   string // redis: key base ("" for none)
+	driver string      // "fs", "redis" or "netlify-blobs"
+	dir    string      // fs: the folder
+	redis  string      // redis: host:port
+	base   string      // redis: key base ("" for none)
+	blobs  *blobsStore // netlify-blobs: the site on a local BlobsServer
 }
 
-func (s store) String() string {
-	if s.driver == "fs" {
-		return "fs"
-	}
-	return "redis"
-}
+func (s store) String() string { return s.driver }
 
 // astroEnv is the environment that points the app at the store.
 func (s store) astroEnv() []string {
-	if s.driver == "fs" {
+	switch s.driver {
+	case "fs":
 		return []string{"SESSION_DRIVER=fs", "SESSION_BASE=" + s.dir}
+	case "netlify-blobs":
+		return s.blobs.astroEnv()
 	}
 	return []string{"SESSION_DRIVER=redis", "REDIS_URL=redis://" + s.redis, "SESSION_KEY_BASE=" + s.base}
 }
@@ -181,7 +187,11 @@ func (s store) astroEnv() []string {
 // returns its base URL. The server's output goes to the test log if the test fails.
 func startAstro(t *testing.T, app *astroApp, st store) string {
 	t.Helper()
-	return startAstroBuild(t, app, st, distDefault)
+	build := distDefault
+	if st.driver == "netlify-blobs" {
+		build = distNetlifyBlobs // the session driver is fixed in this build
+	}
+	return startAstroBuild(t, app, st, build)
 }
 
 // startAstroBuild is startAstro for one of the builds (distDefault, distCustomCookie).

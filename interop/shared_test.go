@@ -24,7 +24,7 @@ type shared struct {
 
 // goDrivers are the library's drivers that share a store kind with Astro: Astro's
 // "fs" is unstorage's fs-lite; the library has both an "fs" and an "fs-lite" driver.
-var goDrivers = map[string][]string{"fs": {"fs", "fs-lite"}, "redis": {"redis"}}
+var goDrivers = map[string][]string{"fs": {"fs", "fs-lite"}, "redis": {"redis"}, "netlify-blobs": {"netlify-blobs"}}
 
 func newShared(t *testing.T, app *astroApp, st store) *shared {
 	t.Helper()
@@ -61,19 +61,19 @@ func eachShared(t *testing.T, f func(t *testing.T, sh *shared)) {
 
 // TestSharedSessions runs every scenario in both directions: a session written
 // by one server (the writer) and read, changed or ended by the other (the reader).
-func TestSharedSessions(t *testing.T) {
-	eachShared(t, func(t *testing.T, sh *shared) {
-		for _, g := range sh.gos {
-			for _, dir := range [][2]server{{sh.astro, g}, {g, sh.astro}} {
-				w, r := dir[0], dir[1]
-				t.Run(w.name+"→"+r.name, func(t *testing.T) {
-					for _, sc := range scenarios {
-						t.Run(sc.name, func(t *testing.T) { sc.run(t, sh, w, r) })
-					}
-				})
-			}
+func TestSharedSessions(t *testing.T) { eachShared(t, sharedSessions) }
+
+func sharedSessions(t *testing.T, sh *shared) {
+	for _, g := range sh.gos {
+		for _, dir := range [][2]server{{sh.astro, g}, {g, sh.astro}} {
+			w, r := dir[0], dir[1]
+			t.Run(w.name+"→"+r.name, func(t *testing.T) {
+				for _, sc := range scenarios {
+					t.Run(sc.name, func(t *testing.T) { sc.run(t, sh, w, r) })
+				}
+			})
 		}
-	})
+	}
 }
 
 var scenarios = []struct {
@@ -249,54 +249,54 @@ func (s store) waitGone(t *testing.T, id string) {
 // other side sees them, then no longer sees them once they expire. In the second
 // pattern every key the writer sets expires, and the other side then adds a key
 // without a TTL: the store must not expire the record with the writer's keys.
-func TestSharedTTL(t *testing.T) {
-	ttl := 1.0
-	eachShared(t, func(t *testing.T, sh *shared) {
-		type pending struct {
-			name string
-			b    *browser
-			w, r server
-		}
-		var mixed, onlyTTL []pending
-		for _, g := range sh.gos {
-			for _, dir := range [][2]server{{sh.astro, g}, {g, sh.astro}} {
-				w, r := dir[0], dir[1]
-				name := w.name + "→" + r.name
-				b := newBrowser(t)
-				w.set(b, entryIn{Key: "keep", Value: `["kept"]`}, entryIn{Key: "flash", Value: `["gone soon"]`, TTL: &ttl})
-				if g := r.get(b, "flash"); !g.Found {
-					t.Errorf("%s: flash not found before its TTL", name)
-				}
-				mixed = append(mixed, pending{name, b, w, r})
+func TestSharedTTL(t *testing.T) { eachShared(t, sharedTTL) }
 
-				b = newBrowser(t)
-				w.set(b, entryIn{Key: "flash", Value: `["gone soon"]`, TTL: &ttl})
-				r.set(b, entryIn{Key: "keep", Value: `["kept"]`})
-				onlyTTL = append(onlyTTL, pending{name, b, w, r})
+func sharedTTL(t *testing.T, sh *shared) {
+	ttl := 1.0
+	type pending struct {
+		name string
+		b    *browser
+		w, r server
+	}
+	var mixed, onlyTTL []pending
+	for _, g := range sh.gos {
+		for _, dir := range [][2]server{{sh.astro, g}, {g, sh.astro}} {
+			w, r := dir[0], dir[1]
+			name := w.name + "→" + r.name
+			b := newBrowser(t)
+			w.set(b, entryIn{Key: "keep", Value: `["kept"]`}, entryIn{Key: "flash", Value: `["gone soon"]`, TTL: &ttl})
+			if g := r.get(b, "flash"); !g.Found {
+				t.Errorf("%s: flash not found before its TTL", name)
+			}
+			mixed = append(mixed, pending{name, b, w, r})
+
+			b = newBrowser(t)
+			w.set(b, entryIn{Key: "flash", Value: `["gone soon"]`, TTL: &ttl})
+			r.set(b, entryIn{Key: "keep", Value: `["kept"]`})
+			onlyTTL = append(onlyTTL, pending{name, b, w, r})
+		}
+	}
+	// Expiry is checked against the entries' own expires; a store-level
+	// expiry that a driver adds may round up by a second.
+	time.Sleep(time.Duration(ttl*float64(time.Second)) + 1200*time.Millisecond)
+	for _, p := range mixed {
+		if g := p.r.get(p.b, "flash"); g.Found {
+			t.Errorf("%s: flash still found after its TTL: %s", p.name, str(g.Value))
+		}
+		if g := p.r.get(p.b, "keep"); !g.Found {
+			t.Errorf("%s: keep (no TTL) is gone", p.name)
+		}
+	}
+	for _, p := range onlyTTL {
+		for _, s := range []server{p.w, p.r} {
+			if g := s.get(p.b, "flash"); g.Found {
+				t.Errorf("%s, then %s set keep: %s still finds flash after its TTL", p.name, p.r.name, s.name)
+			}
+			if g := s.get(p.b, "keep"); !g.Found {
+				t.Errorf("%s, then %s set keep (no TTL): %s no longer finds keep once flash expired", p.name, p.r.name, s.name)
 			}
 		}
-		// Expiry is checked against the entries' own expires; a store-level
-		// expiry that a driver adds may round up by a second.
-		time.Sleep(time.Duration(ttl*float64(time.Second)) + 1200*time.Millisecond)
-		for _, p := range mixed {
-			if g := p.r.get(p.b, "flash"); g.Found {
-				t.Errorf("%s: flash still found after its TTL: %s", p.name, str(g.Value))
-			}
-			if g := p.r.get(p.b, "keep"); !g.Found {
-				t.Errorf("%s: keep (no TTL) is gone", p.name)
-			}
-		}
-		for _, p := range onlyTTL {
-			for _, s := range []server{p.w, p.r} {
-				if g := s.get(p.b, "flash"); g.Found {
-					t.Errorf("%s, then %s set keep: %s still finds flash after its TTL", p.name, p.r.name, s.name)
-				}
-				if g := s.get(p.b, "keep"); !g.Found {
-					t.Errorf("%s, then %s set keep (no TTL): %s no longer finds keep once flash expired", p.name, p.r.name, s.name)
-				}
-			}
-		}
-	})
+	}
 }
 
 // TestSetCookieMatches compares, attribute by attribute, the Set-Cookie lines
@@ -407,47 +407,48 @@ func compareSetCookie(t *testing.T, step, astro, ours, name string) {
 // TestSameRecord runs the same requests against Astro and against each Go server,
 // each on a fresh session, and compares the records they leave in the store byte
 // for byte.
-func TestSameRecord(t *testing.T) {
-	steps := []struct {
-		name string
-		run  func(s server, b *browser)
-		// astro5 is false when Astro 5 is known to store something else.
-		astro5 bool
-	}{
-		{"shop", func(s server, b *browser) { s.shop(b) }, true},
-		{"every type", func(s server, b *browser) { s.types(b) }, true},
-		{"plain Go values", func(s server, b *browser) { s.native(b) }, true},
-		{"two writes", func(s server, b *browser) {
-			s.set(b, entryIn{Key: "cart", Value: `[[1,2],"sku-1","sku-2"]`})
-			s.set(b, entryIn{Key: "visits", Value: `[3]`}, entryIn{Key: "cart", Value: `[[1],"sku-3"]`})
-		}, true},
-		{"read, then delete", func(s server, b *browser) { s.shop(b); s.readDel(b, "role") }, true},
-		{"delete without a read", func(s server, b *browser) { s.shop(b); s.del(b, "role") }, false},
-		{"regenerate", func(s server, b *browser) { s.shop(b); s.regenerate(b) }, false},
-	}
-	eachShared(t, func(t *testing.T, sh *shared) {
-		for _, step := range steps {
-			if sh.app == astro5 && !step.astro5 {
-				continue
-			}
-			t.Run(step.name, func(t *testing.T) {
-				b := newBrowser(t)
-				step.run(sh.astro, b)
-				want, ok := sh.st.raw(t, b.session())
-				if !ok {
-					t.Fatalf("%s stored nothing", sh.astro.name)
-				}
-				for _, g := range sh.gos {
-					b := newBrowser(t)
-					step.run(g, b)
-					got, ok := sh.st.raw(t, b.session())
-					if !ok {
-						t.Errorf("%s stored nothing", g.name)
-					} else if got != want {
-						t.Errorf("records differ\n%s: %s\n%s: %s", sh.astro.name, want, g.name, got)
-					}
-				}
-			})
+func TestSameRecord(t *testing.T) { eachShared(t, sameRecord) }
+
+var sameRecordSteps = []struct {
+	name string
+	run  func(s server, b *browser)
+	// astro5 is false when Astro 5 is known to store something else.
+	astro5 bool
+}{
+	{"shop", func(s server, b *browser) { s.shop(b) }, true},
+	{"every type", func(s server, b *browser) { s.types(b) }, true},
+	{"plain Go values", func(s server, b *browser) { s.native(b) }, true},
+	{"two writes", func(s server, b *browser) {
+		s.set(b, entryIn{Key: "cart", Value: `[[1,2],"sku-1","sku-2"]`})
+		s.set(b, entryIn{Key: "visits", Value: `[3]`}, entryIn{Key: "cart", Value: `[[1],"sku-3"]`})
+	}, true},
+	{"read, then delete", func(s server, b *browser) { s.shop(b); s.readDel(b, "role") }, true},
+	{"delete without a read", func(s server, b *browser) { s.shop(b); s.del(b, "role") }, false},
+	{"regenerate", func(s server, b *browser) { s.shop(b); s.regenerate(b) }, false},
+}
+
+func sameRecord(t *testing.T, sh *shared) {
+	for _, step := range sameRecordSteps {
+		if sh.app == astro5 && !step.astro5 {
+			continue
 		}
-	})
+		t.Run(step.name, func(t *testing.T) {
+			b := newBrowser(t)
+			step.run(sh.astro, b)
+			want, ok := sh.st.raw(t, b.session())
+			if !ok {
+				t.Fatalf("%s stored nothing", sh.astro.name)
+			}
+			for _, g := range sh.gos {
+				b := newBrowser(t)
+				step.run(g, b)
+				got, ok := sh.st.raw(t, b.session())
+				if !ok {
+					t.Errorf("%s stored nothing", g.name)
+				} else if got != want {
+					t.Errorf("records differ\n%s: %s\n%s: %s", sh.astro.name, want, g.name, got)
+				}
+			}
+		})
+	}
 }
