@@ -243,6 +243,9 @@ func newRedisStore(t *testing.T) store {
 // raw returns the record stored under a session ID, as the store holds it.
 func (s store) raw(t *testing.T, id string) (string, bool) {
 	t.Helper()
+	if s.kv != nil {
+		return s.kv.raw(t, id)
+	}
 	if s.driver == "fs" {
 		data, err := os.ReadFile(filepath.Join(s.dir, id))
 		if os.IsNotExist(err) {

@@ -160,6 +160,9 @@ type store struct {
 	dir    string // fs: the folder
 	redis  string // redis: host:port
 	base   string // redis: key base ("" for none)
+	// kv: a Cloudflare KV namespace, through Cloudflare's KV REST API
+	// (cloudflare_test.go).
+	kv *kvNamespace
 }
 
 func (s store) String() string {
