@@ -246,6 +246,9 @@ func (s store) raw(t *testing.T, id string) (string, bool) {
 	if s.driver == "netlify-blobs" {
 		return s.blobs.raw(t, id)
 	}
+	if s.kv != nil {
+		return s.kv.raw(t, id)
+	}
 	if s.driver == "fs" {
 		data, err := os.ReadFile(filepath.Join(s.dir, id))
 		if os.IsNotExist(err) {

@@ -168,6 +168,9 @@ type store struct {
 	redis  string      // redis: host:port
 	base   string      // redis: key base ("" for none)
 	blobs  *blobsStore // netlify-blobs: the site on a local BlobsServer
+	// kv: a Cloudflare KV namespace, through Cloudflare's KV REST API
+	// (cloudflare_test.go).
+	kv *kvNamespace
 }
 
 func (s store) String() string { return s.driver }

@@ -100,11 +100,15 @@ const routes = {
 };
 
 // isDeepStrictEqual, except that two invalid Dates are equal (Node compares their
-// NaN times with ===).
+// NaN times with ===). Two null-prototype objects are compared as plain copies:
+// workerd's isDeepStrictEqual throws on them (it calls their propertyIsEnumerable).
 function deepEqual(a, b) {
 	if (a instanceof Date && b instanceof Date) return Object.is(a.getTime(), b.getTime());
+	if (isNullProto(a) && isNullProto(b)) return isDeepStrictEqual({ ...a }, { ...b });
 	return isDeepStrictEqual(a, b);
 }
+
+const isNullProto = (v) => typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === null;
 
 function write(session, values) {
 	const out = {};
