@@ -475,23 +475,32 @@ func walkShop(t *testing.T, s *shop, base string) {
 }
 
 // Concurrent adds to one cart all count, on the drivers with conditional writes.
+// Concurrent adds to one cart all count, sent to one server or, on a shared
+// store, alternately to two servers of the shop (two processes, each sending its
+// writes against the record it saw last).
 func TestConcurrentAddToCart(t *testing.T) {
 	for _, dc := range driverCases(t) {
 		t.Run(dc.name, func(t *testing.T) {
-			s, srv := startShop(t, dc.config(t))
+			cfg := dc.config(t)
+			s, srv := startShop(t, cfg)
 			if _, ok := s.mgr.Storage().(storage.Swapper); !ok {
 				t.Skipf("the %s driver has no conditional write: the last writer wins", dc.name)
 			}
+			urls := []string{srv.URL}
+			if dc.name != "memory" {
+				_, srv2 := startShop(t, cfg)
+				urls = append(urls, srv2.URL)
+			}
 			b := newBrowser(t, srv.URL)
 			jsonEq(t, b.postJSON("/_actions/addToCart", `{"productId":"mug","quantity":1}`), `{"cartSize":1}`)
-			const n = 12
+			const n = 24
 			var wg sync.WaitGroup
 			errs := make(chan string, n)
 			for i := 0; i < n; i++ {
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
-					res, err := b.hc.Post(srv.URL+"/_actions/addToCart", "application/json", strings.NewReader(`{"productId":"tee","quantity":1}`))
+					res, err := b.hc.Post(urls[i%len(urls)]+"/_actions/addToCart", "application/json", strings.NewReader(`{"productId":"tee","quantity":1}`))
 					if err != nil {
 						errs <- err.Error()
 						return
