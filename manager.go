@@ -74,6 +74,8 @@ type Config struct {
 type Manager struct {
 	store      storage.Driver
 	swapper    storage.Swapper // nil when the driver has no compare-and-swap
+	batcher    storage.Batcher // see storage.AsBatcher
+	batch      int             // keys per batcher call: 1 when the driver does not batch
 	ownsStore  bool
 	driverName string
 	cookie     CookieConfig
@@ -119,6 +121,8 @@ func New(cfg Config) (*Manager, error) {
 		return nil, err
 	}
 	m.swapper, _ = m.store.(storage.Swapper)
+	b, native := storage.AsBatcher(m.store)
+	m.batcher, m.batch = b, map[bool]int{true: batchSize, false: 1}[native]
 	if _, local := m.store.(storage.InProcess); local && cfg.StoreTimeout == 0 {
 		m.timeout = -1
 	}
