@@ -134,9 +134,9 @@ func TestAbilities(t *testing.T) {
 		}
 	)
 	for _, tc := range []struct {
-		name                 string
-		d                    storage.Driver
-		swap, sweeps, batch  bool
+		name                string
+		d                   storage.Driver
+		swap, sweeps, batch bool
 	}{
 		{"compare-and-swap and sweep", mem, true, true, false},
 		{"none", plainDriver{mem}, false, false, false},
