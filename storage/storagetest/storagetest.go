@@ -802,6 +802,16 @@ func testBatcher(t *testing.T, d storage.Driver) {
 	wantMissing(t, d, "b:c")
 	wantValue(t, d, "d", "3")
 	wantHasMany(t, b, []string{"a", "b:c", "d"}, false, false, true)
+	// Keys that a list or an array literal must quote.
+	odd := []string{`q"uo'te`, "<é😀>", "a,b", "{x}", "sp ace", "NULL", "[1]"}
+	for _, k := range odd {
+		mustSet(t, d, k, "odd", 0)
+	}
+	wantHasMany(t, b, append(odd, "d", "{y}"), true, true, true, true, true, true, true, true, false)
+	if err := b.DeleteMany(bg(), odd); err != nil {
+		t.Fatalf("DeleteMany: %v", err)
+	}
+	wantKeys(t, d, "", "d")
 	// Many keys, which a cluster spreads over all its nodes: every third is set.
 	const n = 1200
 	keys := make([]string, n)
