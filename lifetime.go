@@ -157,7 +157,7 @@ func (m *Manager) updateUserIndex(ctx context.Context, userID string, add string
 		return err
 	}
 	_, err = m.swap(ctx, key, "writing the user index", old, ok, func(old string, _ bool) (string, time.Duration, error) {
-		text, err := record.EditIndex(old, add, remove, func(id string) (bool, error) { return m.has(ctx, id) })
+		text, err := record.EditIndex(old, add, remove, func(ids []string) ([]string, error) { return m.live(ctx, ids) })
 		return text, 0, err
 	})
 	return err
@@ -169,17 +169,7 @@ func (m *Manager) UserSessions(ctx context.Context, userID string) ([]string, er
 	if err != nil {
 		return nil, err
 	}
-	var live []string
-	for _, id := range record.ParseIndex(text) {
-		ok, err := m.has(ctx, id)
-		if err != nil {
-			return nil, err
-		}
-		if ok {
-			live = append(live, id)
-		}
-	}
-	return live, nil
+	return m.live(ctx, record.ParseIndex(text))
 }
 
 // DestroyUser removes every session bound to userID ("log out everywhere") and
@@ -191,12 +181,8 @@ func (m *Manager) DestroyUser(ctx context.Context, userID string) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	n := 0
-	for _, id := range ids {
-		if err := m.remove(ctx, id, "removing a session"); err != nil {
-			return n, err
-		}
-		n++
+	if n, err := m.inBatches(ctx, ids, true, m.batcher.DeleteMany); err != nil {
+		return n, m.storageError("removing a session", err)
 	}
-	return n, m.remove(ctx, record.IndexKey(userID), "removing the user index")
+	return len(ids), m.remove(ctx, record.IndexKey(userID), "removing the user index")
 }

@@ -2,14 +2,18 @@ package session
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/goastro/session/devalue"
+	"github.com/goastro/session/internal/record"
 	"github.com/goastro/session/storage"
 	"github.com/goastro/session/storage/memory"
 )
@@ -199,5 +203,149 @@ func TestLoginsCheckTheIndexSparingly(t *testing.T) {
 	}
 	if n, err := m.DestroyUser(ctx, "ada"); n != 200 || err != nil {
 		t.Fatalf("DestroyUser: %d, %v", n, err)
+	}
+}
+
+// batchCounter is a memory store with a storage.Batcher (the per-key one of
+// storage.AsBatcher) that counts its calls, the keys each took, and the
+// single-key calls the Manager makes besides.
+type batchCounter struct {
+	storage.Driver
+	storage.Swapper
+	b                          storage.Batcher
+	hasMany, delMany, has, del atomic.Int64
+	most                       atomic.Int64 // keys of the largest batch
+	failDelete                 int64        // DeleteMany call that fails (1 is the first), 0 for none
+}
+
+func newBatchCounter() *batchCounter {
+	mem := memory.New(memory.Options{})
+	b, _ := storage.AsBatcher(mem)
+	return &batchCounter{Driver: mem, Swapper: mem, b: b}
+}
+
+func (c *batchCounter) took(keys []string) {
+	for n := int64(len(keys)); ; {
+		if m := c.most.Load(); n <= m || c.most.CompareAndSwap(m, n) {
+			return
+		}
+	}
+}
+
+func (c *batchCounter) HasMany(ctx context.Context, keys []string) ([]bool, error) {
+	c.hasMany.Add(1)
+	c.took(keys)
+	return c.b.HasMany(ctx, keys)
+}
+
+func (c *batchCounter) DeleteMany(ctx context.Context, keys []string) error {
+	c.took(keys)
+	if c.delMany.Add(1) == c.failDelete {
+		return fmt.Errorf("batch %d refused", c.failDelete)
+	}
+	return c.b.DeleteMany(ctx, keys)
+}
+
+func (c *batchCounter) Has(ctx context.Context, k string) (bool, error) {
+	c.has.Add(1)
+	return c.Driver.Has(ctx, k)
+}
+
+func (c *batchCounter) Delete(ctx context.Context, k string) error {
+	c.del.Add(1)
+	return c.Driver.Delete(ctx, k)
+}
+
+// userWithSessions stores an index of n session IDs for user, of which every
+// fifth names a session that no longer exists, and returns the live IDs.
+func userWithSessions(t *testing.T, d storage.Driver, user string, n int) []string {
+	t.Helper()
+	ctx := context.Background()
+	var all, live []string
+	for i := range n {
+		id := NewID()
+		all = append(all, id)
+		if i%5 != 4 {
+			live = append(live, id)
+			if err := d.Set(ctx, id, `[["Map"]]`, 0); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	index, err := devalue.Stringify(all) // as record.EditIndex writes it
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Set(ctx, record.IndexKey(user), index, 0); err != nil {
+		t.Fatal(err)
+	}
+	return live
+}
+
+// With a driver that batches, a user's sessions are checked and removed a
+// thousand keys per call, whatever their number, and the result is the same
+// as one call per key.
+func TestUserSessionsInBatches(t *testing.T) {
+	ctx := context.Background()
+	d := newBatchCounter()
+	m, err := New(Config{Storage: d, Logger: quietLogger()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	live := userWithSessions(t, d, "ada", 2600)
+	bob := userWithSessions(t, d, "bob", 3)
+	ids, err := m.UserSessions(ctx, "ada")
+	if err != nil || !slices.Equal(ids, live) {
+		t.Fatalf("UserSessions: %d IDs (%v), want the %d live ones in order", len(ids), err, len(live))
+	}
+	if d.hasMany.Load() != 3 || d.has.Load() != 0 || d.most.Load() != batchSize {
+		t.Fatalf("UserSessions of 2,600 IDs: %d HasMany, %d Has, largest batch %d", d.hasMany.Load(), d.has.Load(), d.most.Load())
+	}
+	n, err := m.DestroyUser(ctx, "ada")
+	if err != nil || n != len(live) {
+		t.Fatalf("DestroyUser = %d, %v; want %d", n, err, len(live))
+	}
+	// 2,080 live sessions: three batches to delete, one Delete for the index.
+	if d.delMany.Load() != 3 || d.del.Load() != 1 || d.has.Load() != 0 {
+		t.Fatalf("DestroyUser: %d DeleteMany, %d Delete, %d Has", d.delMany.Load(), d.del.Load(), d.has.Load())
+	}
+	for _, id := range live {
+		if ok, _ := d.Driver.Has(ctx, id); ok {
+			t.Fatal("a session of ada survived")
+		}
+	}
+	if ok, _ := d.Driver.Has(ctx, record.IndexKey("ada")); ok {
+		t.Fatal("ada's index survived")
+	}
+	if ids, err := m.UserSessions(ctx, "bob"); err != nil || !slices.Equal(ids, bob) {
+		t.Fatalf("bob's sessions: %v, %v", ids, err)
+	}
+	// No index, no sessions: nothing to check.
+	if ids, err := m.UserSessions(ctx, "nobody"); err != nil || ids != nil {
+		t.Fatalf("UserSessions of an unknown user = %v, %v", ids, err)
+	}
+}
+
+// A batch that fails stops DestroyUser, which reports the sessions removed
+// before it and keeps the index, so that a retry finds the rest.
+func TestDestroyUserBatchFails(t *testing.T) {
+	ctx := context.Background()
+	d := newBatchCounter()
+	d.failDelete = 2
+	m, err := New(Config{Storage: d, Logger: quietLogger()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	live := userWithSessions(t, d, "ada", 1500)
+	n, err := m.DestroyUser(ctx, "ada")
+	if !errors.Is(err, ErrStorage) || n != batchSize {
+		t.Fatalf("DestroyUser = %d, %v; want %d and ErrStorage", n, err, batchSize)
+	}
+	ids, err := m.UserSessions(ctx, "ada")
+	if err != nil || !slices.Equal(ids, live[batchSize:]) {
+		t.Fatalf("left after the failure: %d sessions (%v), want %d", len(ids), err, len(live)-batchSize)
+	}
+	if n, err := m.DestroyUser(ctx, "ada"); err != nil || n != len(live)-batchSize {
+		t.Fatalf("DestroyUser again = %d, %v", n, err)
 	}
 }

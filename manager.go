@@ -75,6 +75,8 @@ type Manager struct {
 	store      storage.Driver
 	swapper    storage.Swapper // nil when the driver has no compare-and-swap
 	recent     *recentRecords  // nil unless swapper is set and the driver is across a network
+	batcher    storage.Batcher // see storage.AsBatcher
+	batch      int             // keys per batcher call: 1 when the driver does not batch
 	ownsStore  bool
 	driverName string
 	cookie     CookieConfig
@@ -120,6 +122,11 @@ func New(cfg Config) (*Manager, error) {
 		return nil, err
 	}
 	m.swapper, _ = m.store.(storage.Swapper)
+	b, native := storage.AsBatcher(m.store)
+	m.batcher, m.batch = b, 1
+	if native {
+		m.batch = batchSize
+	}
 	_, local := m.store.(storage.InProcess)
 	if local && cfg.StoreTimeout == 0 {
 		m.timeout = -1

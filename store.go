@@ -33,14 +33,43 @@ func (m *Manager) get(ctx context.Context, key, doing string) (string, bool, err
 	return v, ok, nil
 }
 
-func (m *Manager) has(ctx context.Context, key string) (bool, error) {
-	ctx, cancel := m.bound(ctx, false)
-	defer cancel()
-	ok, err := m.store.Has(ctx, key)
-	if err != nil {
-		return false, m.storageError("checking a session", err)
+// batchSize is how many keys one call of a driver's storage.Batcher takes, so
+// that each call stays well within the store timeout.
+const batchSize = 1000
+
+// inBatches calls fn on keys, m.batch at a time (one where the driver does not
+// batch), each call bounded, and returns how many keys it was done with.
+func (m *Manager) inBatches(ctx context.Context, keys []string, keep bool, fn func(context.Context, []string) error) (int, error) {
+	for i := 0; i < len(keys); i += m.batch {
+		bctx, cancel := m.bound(ctx, keep)
+		err := fn(bctx, keys[i:min(i+m.batch, len(keys))])
+		cancel()
+		if err != nil {
+			return i, err
+		}
 	}
-	return ok, nil
+	return len(keys), nil
+}
+
+// live returns the keys that hold a value, in order.
+func (m *Manager) live(ctx context.Context, keys []string) ([]string, error) {
+	var live []string
+	_, err := m.inBatches(ctx, keys, false, func(ctx context.Context, batch []string) error {
+		ok, err := m.batcher.HasMany(ctx, batch)
+		if err == nil && len(ok) != len(batch) {
+			err = fmt.Errorf("the driver answered for %d of %d keys", len(ok), len(batch))
+		}
+		for i := 0; err == nil && i < len(ok); i++ {
+			if ok[i] {
+				live = append(live, batch[i])
+			}
+		}
+		return err
+	})
+	if err != nil {
+		return nil, m.storageError("checking a session", err)
+	}
+	return live, nil
 }
 
 func (m *Manager) remove(ctx context.Context, key, doing string) error {

@@ -9,8 +9,10 @@
 //
 // The wrapper has exactly the optional abilities of the driver it wraps: it
 // implements storage.Swapper only when the driver does (so the Manager merges
-// concurrent writes exactly as it would without instrumentation) and
-// storage.Sweeper only when the driver does.
+// concurrent writes exactly as it would without instrumentation),
+// storage.Sweeper only when the driver does, and storage.Batcher only when the
+// driver does (so the Manager checks and removes a user's sessions in as few
+// calls as it would without instrumentation).
 //
 // Session IDs are credentials: spans never carry a key in clear, only the first
 // 12 hexadecimal digits of its SHA-256 hash ("session.key_hash"), enough to
@@ -60,7 +62,8 @@ func WithMeterProvider(mp metric.MeterProvider) Option { return func(c *config) 
 func WithDriverName(name string) Option { return func(c *config) { c.name = name } }
 
 // Driver is an instrumented storage.Driver. Wrap returns it, or a type that
-// embeds it and adds CompareAndSwap and Sweep where the wrapped driver has them.
+// embeds it and adds CompareAndSwap, Sweep, HasMany and DeleteMany where the
+// wrapped driver has them.
 type Driver struct {
 	next    storage.Driver
 	tracer  trace.Tracer
@@ -70,22 +73,70 @@ type Driver struct {
 }
 
 // Wrap returns d instrumented. The result implements storage.Swapper exactly
-// when d does, and storage.Sweeper exactly when d does. Closing the result
-// closes d.
+// when d does, storage.Sweeper exactly when d does, and storage.Batcher exactly
+// when d does. Closing the result closes d.
 func Wrap(d storage.Driver, opts ...Option) storage.Driver {
 	base := newDriver(d, opts)
 	sw, swaps := d.(storage.Swapper)
 	sp, sweeps := d.(storage.Sweeper)
+	b, batches := d.(storage.Batcher)
+	swap, sweep, batch := swapOps{base, sw}, sweepOps{base, sp}, batchOps{base, b}
 	switch {
+	case swaps && sweeps && batches:
+		return &swapSweepBatchDriver{base, swap, sweep, batch}
 	case swaps && sweeps:
-		return &swapSweepDriver{swapDriver{base, sw}, sp}
+		return &swapSweepDriver{base, swap, sweep}
+	case swaps && batches:
+		return &swapBatchDriver{base, swap, batch}
+	case sweeps && batches:
+		return &sweepBatchDriver{base, sweep, batch}
 	case swaps:
-		return &swapDriver{base, sw}
+		return &swapDriver{base, swap}
 	case sweeps:
-		return &sweepDriver{base, sp}
+		return &sweepDriver{base, sweep}
+	case batches:
+		return &batchDriver{base, batch}
 	}
 	return base
 }
+
+// The wrappers of drivers with optional abilities: the Driver, and the
+// instrumented methods of each ability the wrapped driver has.
+type (
+	swapDriver struct {
+		*Driver
+		swapOps
+	}
+	sweepDriver struct {
+		*Driver
+		sweepOps
+	}
+	batchDriver struct {
+		*Driver
+		batchOps
+	}
+	swapSweepDriver struct {
+		*Driver
+		swapOps
+		sweepOps
+	}
+	swapBatchDriver struct {
+		*Driver
+		swapOps
+		batchOps
+	}
+	sweepBatchDriver struct {
+		*Driver
+		sweepOps
+		batchOps
+	}
+	swapSweepBatchDriver struct {
+		*Driver
+		swapOps
+		sweepOps
+		batchOps
+	}
+)
 
 func newDriver(d storage.Driver, opts []Option) *Driver {
 	c := config{}
@@ -234,45 +285,63 @@ func (d *Driver) Clear(ctx context.Context) error {
 // Close implements storage.Driver: it closes the wrapped driver.
 func (d *Driver) Close() error { return d.next.Close() }
 
-// swapDriver is the wrapper of a driver with an atomic conditional write.
-type swapDriver struct {
-	*Driver
+// swapOps instruments a driver's atomic conditional write.
+type swapOps struct {
+	d  *Driver
 	sw storage.Swapper
 }
 
 // CompareAndSwap implements storage.Swapper. A swap that finds another value
 // counts as a conflict: the Manager then reads the record again, merges and
 // retries, so conflicts also count its retries.
-func (d *swapDriver) CompareAndSwap(ctx context.Context, key, old string, exists bool, value string, ttl time.Duration) (bool, error) {
-	ctx, c := d.begin(ctx, "compare_and_swap", keyAttr(key), attribute.Bool("session.exists", exists),
+func (o swapOps) CompareAndSwap(ctx context.Context, key, old string, exists bool, value string, ttl time.Duration) (bool, error) {
+	ctx, c := o.d.begin(ctx, "compare_and_swap", keyAttr(key), attribute.Bool("session.exists", exists),
 		attribute.Int("session.record.size", len(value)), attribute.Float64("session.ttl_seconds", ttl.Seconds()))
-	ok, err := d.sw.CompareAndSwap(ctx, key, old, exists, value, ttl)
-	d.saved(ctx, "compare_and_swap", len(value), err, ok)
+	ok, err := o.sw.CompareAndSwap(ctx, key, old, exists, value, ttl)
+	o.d.saved(ctx, "compare_and_swap", len(value), err, ok)
 	c.end(ctx, err, attribute.Bool("session.swapped", ok))
 	return ok, err
 }
 
-// sweepDriver is the wrapper of a driver that sweeps expired records.
-type sweepDriver struct {
-	*Driver
+// sweepOps instruments a driver's sweep of expired records.
+type sweepOps struct {
+	d  *Driver
 	sp storage.Sweeper
 }
 
 // Sweep implements storage.Sweeper.
-func (d *sweepDriver) Sweep(ctx context.Context) (int, error) { return sweep(ctx, d.Driver, d.sp) }
-
-// swapSweepDriver is the wrapper of a driver with both abilities.
-type swapSweepDriver struct {
-	swapDriver
-	sp storage.Sweeper
-}
-
-// Sweep implements storage.Sweeper.
-func (d *swapSweepDriver) Sweep(ctx context.Context) (int, error) { return sweep(ctx, d.Driver, d.sp) }
-
-func sweep(ctx context.Context, d *Driver, sp storage.Sweeper) (int, error) {
-	ctx, c := d.begin(ctx, "sweep")
-	n, err := sp.Sweep(ctx)
+func (o sweepOps) Sweep(ctx context.Context) (int, error) {
+	ctx, c := o.d.begin(ctx, "sweep")
+	n, err := o.sp.Sweep(ctx)
 	c.end(ctx, err, attribute.Int("session.removed", n))
 	return n, err
+}
+
+// batchOps instruments a driver's batched checks and deletes. Their spans
+// carry how many keys they were given, not the keys.
+type batchOps struct {
+	d *Driver
+	b storage.Batcher
+}
+
+// HasMany implements storage.Batcher.
+func (o batchOps) HasMany(ctx context.Context, keys []string) ([]bool, error) {
+	ctx, c := o.d.begin(ctx, "has_many", attribute.Int("session.keys", len(keys)))
+	found, err := o.b.HasMany(ctx, keys)
+	n := 0
+	for _, ok := range found {
+		if ok {
+			n++
+		}
+	}
+	c.end(ctx, err, attribute.Int("session.found_keys", n))
+	return found, err
+}
+
+// DeleteMany implements storage.Batcher.
+func (o batchOps) DeleteMany(ctx context.Context, keys []string) error {
+	ctx, c := o.d.begin(ctx, "delete_many", attribute.Int("session.keys", len(keys)))
+	err := o.b.DeleteMany(ctx, keys)
+	c.end(ctx, err)
+	return err
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -102,28 +103,57 @@ type (
 		storage.Driver
 		storage.Sweeper
 	}
+	batchOnly struct {
+		storage.Driver
+		storage.Batcher
+	}
 )
 
-// TestAbilities: the wrapper is a Swapper exactly when the driver is one, and a
-// Sweeper exactly when the driver is one.
+// TestAbilities: the wrapper is a Swapper, a Sweeper and a Batcher exactly
+// when the driver is one, in each of the eight combinations.
 func TestAbilities(t *testing.T) {
 	mem := memory.New(memory.Options{})
 	defer mem.Close()
+	b, _ := storage.AsBatcher(mem)
+	type (
+		swapBatch struct {
+			storage.Driver
+			storage.Swapper
+			storage.Batcher
+		}
+		sweepBatch struct {
+			storage.Driver
+			storage.Sweeper
+			storage.Batcher
+		}
+		all struct {
+			storage.Driver
+			storage.Swapper
+			storage.Sweeper
+			storage.Batcher
+		}
+	)
 	for _, tc := range []struct {
-		name         string
-		d            storage.Driver
-		swap, sweeps bool
+		name                string
+		d                   storage.Driver
+		swap, sweeps, batch bool
 	}{
-		{"both", mem, true, true},
-		{"neither", plainDriver{mem}, false, false},
-		{"compare-and-swap only", swapOnly{mem, mem}, true, false},
-		{"sweep only", sweepOnly{mem, mem}, false, true},
+		{"compare-and-swap and sweep", mem, true, true, false},
+		{"none", plainDriver{mem}, false, false, false},
+		{"compare-and-swap only", swapOnly{mem, mem}, true, false, false},
+		{"sweep only", sweepOnly{mem, mem}, false, true, false},
+		{"batch only", batchOnly{mem, b}, false, false, true},
+		{"compare-and-swap and batch", swapBatch{mem, mem, b}, true, false, true},
+		{"sweep and batch", sweepBatch{mem, mem, b}, false, true, true},
+		{"all three", all{mem, mem, mem, b}, true, true, true},
 	} {
 		w := otelsession.Wrap(tc.d)
 		_, swap := w.(storage.Swapper)
 		_, sweeps := w.(storage.Sweeper)
-		if swap != tc.swap || sweeps != tc.sweeps {
-			t.Errorf("%s: wrapper is Swapper %v, Sweeper %v; want %v, %v", tc.name, swap, sweeps, tc.swap, tc.sweeps)
+		_, batches := w.(storage.Batcher)
+		if swap != tc.swap || sweeps != tc.sweeps || batches != tc.batch {
+			t.Errorf("%s: wrapper is Swapper %v, Sweeper %v, Batcher %v; want %v, %v, %v",
+				tc.name, swap, sweeps, batches, tc.swap, tc.sweeps, tc.batch)
 		}
 		if u, ok := w.(interface{ Unwrap() storage.Driver }); !ok || u.Unwrap() != tc.d {
 			t.Errorf("%s: Unwrap does not return the driver", tc.name)
@@ -137,6 +167,13 @@ func TestConformance(t *testing.T) {
 	t.Run("memory", func(t *testing.T) {
 		storagetest.Run(t, func(t *testing.T) storage.Driver {
 			return otelsession.Wrap(memory.New(memory.Options{}), newTelemetry(t, "memory").opts...)
+		})
+	})
+	t.Run("memory with a batcher", func(t *testing.T) {
+		storagetest.Run(t, func(t *testing.T) storage.Driver {
+			mem := memory.New(memory.Options{})
+			b, _ := storage.AsBatcher(mem)
+			return otelsession.Wrap(batchOnly{mem, b}, newTelemetry(t, "memory").opts...)
 		})
 	})
 	t.Run("memory without abilities", func(t *testing.T) {
@@ -334,5 +371,43 @@ func TestSweep(t *testing.T) {
 	spans := tm.spans.GetSpans()
 	if len(spans) != 1 || spans[0].Name != "session.store.sweep" {
 		t.Fatalf("spans: %v", spans)
+	}
+}
+
+// TestDestroyUserOnRedis: through the wrapper, the Manager checks and removes a
+// user's sessions with the driver's batched calls, whose spans say how many
+// keys they took.
+func TestDestroyUserOnRedis(t *testing.T) {
+	tm := newTelemetry(t, "redis")
+	m, err := session.New(session.Config{Storage: otelsession.Wrap(openRedis(t), tm.opts...)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const sessions = 5
+	for range sessions {
+		request(t, m, "", func(s *session.Session) error { return s.SetUser("ada") })
+	}
+	tm.spans.Reset()
+	n, err := m.DestroyUser(context.Background(), "ada")
+	if err != nil || n != sessions {
+		t.Fatalf("DestroyUser = %d, %v; want %d", n, err, sessions)
+	}
+	count := map[string]int{}
+	for _, s := range tm.spans.GetSpans() {
+		count[s.Name]++
+		if s.Name == "session.store.has_many" || s.Name == "session.store.delete_many" {
+			for _, kv := range s.Attributes {
+				if kv.Key == "session.keys" && kv.Value.AsInt64() != sessions {
+					t.Errorf("%s: session.keys = %d, want %d", s.Name, kv.Value.AsInt64(), sessions)
+				}
+			}
+		}
+	}
+	want := map[string]int{"session.store.get": 1, "session.store.has_many": 1, "session.store.delete_many": 1, "session.store.delete": 1}
+	if fmt.Sprint(count) != fmt.Sprint(want) {
+		t.Errorf("spans of DestroyUser: %v, want %v", count, want)
+	}
+	if ids, err := m.UserSessions(context.Background(), "ada"); err != nil || len(ids) != 0 {
+		t.Errorf("UserSessions after DestroyUser = %v, %v", ids, err)
 	}
 }

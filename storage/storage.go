@@ -73,6 +73,74 @@ type Swapper interface {
 	CompareAndSwap(ctx context.Context, key, old string, exists bool, value string, ttl time.Duration) (swapped bool, err error)
 }
 
+// Batcher is implemented by drivers that check or delete many keys in a few
+// round trips (a pipeline, one statement) instead of one call per key. The
+// session layer uses it for a user's sessions (Manager.UserSessions,
+// Manager.DestroyUser, the user index); without it, it calls Has and Delete for
+// each key.
+//
+// Keys are taken as by Has and Delete: normalized, and a key that CleanKey
+// refuses fails the whole call with an error wrapping ErrInvalidKey before
+// anything is read or deleted. keys may be empty and may repeat a key.
+type Batcher interface {
+	// HasMany reports, for each key of keys in order, whether a value is stored
+	// under it, as Has would: expired and empty records count as absent.
+	HasMany(ctx context.Context, keys []string) ([]bool, error)
+	// DeleteMany removes every key of keys; missing keys are not an error. It is
+	// not atomic: after an error some of the keys may be gone.
+	DeleteMany(ctx context.Context, keys []string) error
+}
+
+// AsBatcher returns d's own Batcher (native true) when d implements Batcher, or
+// else one that checks every key with CleanKey, then calls d.Has or d.Delete
+// for each key in turn: a call per key, for callers that need not tell the two
+// apart.
+func AsBatcher(d Driver) (b Batcher, native bool) {
+	if b, ok := d.(Batcher); ok {
+		return b, true
+	}
+	return oneByOne{d}, false
+}
+
+// oneByOne is the Batcher of a driver without one.
+type oneByOne struct{ d Driver }
+
+func (o oneByOne) HasMany(ctx context.Context, keys []string) ([]bool, error) {
+	if err := cleanKeys(keys); err != nil {
+		return nil, err
+	}
+	found := make([]bool, len(keys))
+	for i, k := range keys {
+		ok, err := o.d.Has(ctx, k)
+		if err != nil {
+			return nil, err
+		}
+		found[i] = ok
+	}
+	return found, nil
+}
+
+func (o oneByOne) DeleteMany(ctx context.Context, keys []string) error {
+	if err := cleanKeys(keys); err != nil {
+		return err
+	}
+	for _, k := range keys {
+		if err := o.d.Delete(ctx, k); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func cleanKeys(keys []string) error {
+	for _, k := range keys {
+		if _, err := CleanKey(k); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // InProcess is implemented by drivers whose calls never wait on another
 // machine (memory, fs). The session layer does not bound their calls with its
 // store timeout: what they wait for is a lock held by another writer of the

@@ -336,10 +336,11 @@ func ParseIndex(text string) []string {
 
 // EditIndex returns a user's index of session IDs (the text old) without the
 // IDs in remove, with add at the end, each ID once, and "" when none is left.
-// Each ID checked with live costs a store call: small indexes are checked at
-// every change, larger ones when they reach a power of two, so a user's logins
-// cost a few calls each on average and at most half of the IDs kept are dead.
-func EditIndex(old, add string, remove []string, live func(id string) (bool, error)) (string, error) {
+// The IDs kept are checked with live, which returns those of its argument whose
+// session exists, in order (a batched store call): small indexes are checked
+// at every change, larger ones when they reach a power of two, so a user's
+// logins cost little on average and at most half of the IDs kept are dead.
+func EditIndex(old, add string, remove []string, live func(ids []string) ([]string, error)) (string, error) {
 	ids := ParseIndex(old)
 	check := len(ids) < 16 || len(ids)&(len(ids)-1) == 0
 	seen := make(map[string]bool, len(ids))
@@ -349,16 +350,13 @@ func EditIndex(old, add string, remove []string, live func(id string) (bool, err
 			continue
 		}
 		seen[id] = true
-		if check {
-			ok, err := live(id)
-			if err != nil {
-				return "", err
-			}
-			if !ok {
-				continue
-			}
-		}
 		next = append(next, id)
+	}
+	if check && len(next) > 0 {
+		var err error
+		if next, err = live(next); err != nil {
+			return "", err
+		}
 	}
 	if add != "" {
 		next = append(next, add)

@@ -91,12 +91,14 @@ type Driver struct {
 	done    chan struct{}
 
 	qGet, qHas, qSet, qDel, qKeys, qClear, qSweep string
+	qHasMany, qDelMany                            string
 	qSwapOld, qSwapDel, qSwapNew, qSwapNewDel     string
 }
 
 var (
 	_ storage.Driver  = (*Driver)(nil)
 	_ storage.Swapper = (*Driver)(nil)
+	_ storage.Batcher = (*Driver)(nil)
 )
 
 // New returns a driver that keeps its records in pool, a pool shared with the
@@ -242,10 +244,13 @@ func newDriver(ctx context.Context, pool *pgxpool.Pool, own bool, cfg Config) (*
 		qHas:    `SELECT EXISTS (SELECT 1 FROM ` + t + ` WHERE key = $1 AND value <> '' AND ` + live + `)`,
 		qSet: `INSERT INTO ` + t + ` AS s (key, value, expires_at) VALUES ($1, $2, ` + exp + `)
 ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, expires_at = EXCLUDED.expires_at, version = s.version + 1`,
-		qDel:   `DELETE FROM ` + t + ` WHERE key = $1`,
-		qKeys:  `SELECT key FROM ` + t + ` WHERE key LIKE $1 AND value <> '' AND ` + live,
-		qClear: `DELETE FROM ` + t,
-		qSweep: `DELETE FROM ` + t + ` WHERE expires_at <= now()`,
+		qDel: `DELETE FROM ` + t + ` WHERE key = $1`,
+		// The live keys among $1, with the primary key index.
+		qHasMany: `SELECT key FROM ` + t + ` WHERE key = ANY($1::text[]) AND value <> '' AND ` + live,
+		qDelMany: `DELETE FROM ` + t + ` WHERE key = ANY($1::text[])`,
+		qKeys:    `SELECT key FROM ` + t + ` WHERE key LIKE $1 AND value <> '' AND ` + live,
+		qClear:   `DELETE FROM ` + t,
+		qSweep:   `DELETE FROM ` + t + ` WHERE expires_at <= now()`,
 		// Swap when the live row holds $2.
 		qSwapOld: `UPDATE ` + t + ` SET value = $4, expires_at = ` + exp + `, version = version + 1
 WHERE key = $1 AND value = $2 AND ` + live,
@@ -471,6 +476,66 @@ func (d *Driver) Has(ctx context.Context, key string) (bool, error) {
 		return false, d.fail("has", k, err)
 	}
 	return ok, nil
+}
+
+// cleanKeys normalizes keys, refusing the call if one is invalid.
+func (d *Driver) cleanKeys(op string, keys []string) ([]string, error) {
+	ks := make([]string, len(keys))
+	for i, key := range keys {
+		k, err := d.key(op, key)
+		if err != nil {
+			return nil, err
+		}
+		ks[i] = k
+	}
+	return ks, nil
+}
+
+// HasMany reports which keys hold a value that has not expired, in one query
+// (key = ANY($1)).
+func (d *Driver) HasMany(ctx context.Context, keys []string) ([]bool, error) {
+	if err := d.check(ctx, "has-many"); err != nil {
+		return nil, err
+	}
+	ks, err := d.cleanKeys("has-many", keys)
+	if err != nil {
+		return nil, err
+	}
+	found := make([]bool, len(ks))
+	if len(ks) == 0 {
+		return found, nil
+	}
+	rows, err := d.pool.Query(ctx, d.qHasMany, ks)
+	if err != nil {
+		return nil, d.fail("has-many", "", err)
+	}
+	live, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, d.fail("has-many", "", err)
+	}
+	set := make(map[string]bool, len(live))
+	for _, k := range live {
+		set[k] = true
+	}
+	for i, k := range ks {
+		found[i] = set[k]
+	}
+	return found, nil
+}
+
+// DeleteMany removes keys in one statement (key = ANY($1)).
+func (d *Driver) DeleteMany(ctx context.Context, keys []string) error {
+	if err := d.check(ctx, "delete-many"); err != nil {
+		return err
+	}
+	ks, err := d.cleanKeys("delete-many", keys)
+	if err != nil || len(ks) == 0 {
+		return err
+	}
+	if _, err := d.pool.Exec(ctx, d.qDelMany, ks); err != nil {
+		return d.fail("delete-many", "", err)
+	}
+	return nil
 }
 
 // likeEscape escapes LIKE's wildcards ('\' is the default escape character).

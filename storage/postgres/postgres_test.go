@@ -461,3 +461,54 @@ func FuzzParseConnString(f *testing.F) {
 		}
 	})
 }
+
+// TestBatchRoundTrips: HasMany and DeleteMany of a thousand keys are one
+// statement each.
+func TestBatchRoundTrips(t *testing.T) {
+	_, schema := testSchema(t)
+	ctx := context.Background()
+	pc, err := pgxpool.ParseConfig(testenv.PostgresURL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var qc queryCounter
+	pc.ConnConfig.Tracer = &qc
+	pool, err := pgxpool.NewWithConfig(ctx, pc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	d, err := New(ctx, pool, Config{Schema: schema})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	keys := make([]string, 1000)
+	for i := range keys {
+		keys[i] = fmt.Sprintf("rt:%d", i)
+		if i%2 == 0 {
+			if err := d.Set(ctx, keys[i], "v", 0); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	q0, _ := qc.counts()
+	found, err := d.HasMany(ctx, keys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, ok := range found {
+		if ok != (i%2 == 0) {
+			t.Fatalf("HasMany: key %d found %v", i, ok)
+		}
+	}
+	if err := d.DeleteMany(ctx, keys); err != nil {
+		t.Fatal(err)
+	}
+	if q1, _ := qc.counts(); q1-q0 != 2 {
+		t.Fatalf("HasMany and DeleteMany of 1,000 keys sent %d statements, want 2", q1-q0)
+	}
+	if left, err := d.Keys(ctx, "rt:"); err != nil || len(left) != 0 {
+		t.Fatalf("after DeleteMany: %d keys left, %v", len(left), err)
+	}
+}

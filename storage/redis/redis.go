@@ -118,6 +118,7 @@ type Driver struct {
 var (
 	_ storage.Driver  = (*Driver)(nil)
 	_ storage.Swapper = (*Driver)(nil)
+	_ storage.Batcher = (*Driver)(nil)
 )
 
 // ErrClearRefused reports a Clear on a driver without a key prefix, which would
@@ -447,6 +448,72 @@ func (d *Driver) Has(ctx context.Context, key string) (bool, error) {
 		return false, d.fail("exists", rk, err)
 	}
 	return n > 0, nil
+}
+
+// redisKeys maps keys to their Redis keys, refusing the call if one is invalid.
+func (d *Driver) redisKeys(op string, keys []string) ([]string, error) {
+	rks := make([]string, len(keys))
+	for i, k := range keys {
+		rk, err := d.redisKey(op, k)
+		if err != nil {
+			return nil, err
+		}
+		rks[i] = rk
+	}
+	return rks, nil
+}
+
+// HasMany reports which keys hold a value: one EXISTS per key, all in one
+// pipeline, which a cluster client splits by node (one round trip per master
+// holding some of the keys).
+func (d *Driver) HasMany(ctx context.Context, keys []string) ([]bool, error) {
+	if err := d.check(ctx, "has-many"); err != nil {
+		return nil, err
+	}
+	rks, err := d.redisKeys("has-many", keys)
+	if err != nil {
+		return nil, err
+	}
+	if len(rks) == 0 {
+		return []bool{}, nil
+	}
+	cmds := make([]*goredis.IntCmd, len(rks))
+	_, err = d.client.Pipelined(ctx, func(p goredis.Pipeliner) error {
+		for i, rk := range rks {
+			cmds[i] = p.Exists(ctx, rk)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("redis: exists (pipeline of %d keys) on %s: %w", len(rks), d.where, err)
+	}
+	found := make([]bool, len(cmds))
+	for i, c := range cmds {
+		found[i] = c.Val() > 0
+	}
+	return found, nil
+}
+
+// DeleteMany removes keys: one UNLINK per key, all in one pipeline, split by
+// node on a cluster.
+func (d *Driver) DeleteMany(ctx context.Context, keys []string) error {
+	if err := d.check(ctx, "delete-many"); err != nil {
+		return err
+	}
+	rks, err := d.redisKeys("delete-many", keys)
+	if err != nil || len(rks) == 0 {
+		return err
+	}
+	_, err = d.client.Pipelined(ctx, func(p goredis.Pipeliner) error {
+		for _, rk := range rks {
+			p.Unlink(ctx, rk)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("redis: unlink (pipeline of %d keys) on %s: %w", len(rks), d.where, err)
+	}
+	return nil
 }
 
 // globEscape escapes the characters SCAN MATCH treats as a pattern.

@@ -41,6 +41,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -112,11 +113,13 @@ type Driver struct {
 
 	sGet, sHas, sSet, sDel, sKeysAll, sKeysRange, sClear, sSweep *sql.Stmt
 	sSwapOld, sSwapDel, sSwapNew, sSwapNewDel, sSwapNewLive      *sql.Stmt
+	sHasMany, sDelMany                                           *sql.Stmt
 }
 
 var (
 	_ storage.Driver  = (*Driver)(nil)
 	_ storage.Swapper = (*Driver)(nil)
+	_ storage.Batcher = (*Driver)(nil)
 )
 
 // Open opens (creating if missing) the database file opts.Path in WAL mode
@@ -264,6 +267,10 @@ func (d *Driver) prepare(ctx context.Context) error {
 		{&d.sSet, `INSERT INTO ` + t + ` (key, value, expires_at) VALUES (?1, ?3, ?4)
 ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at, version = version + 1`},
 		{&d.sDel, `DELETE FROM ` + t + ` WHERE key = ?1`},
+		// ?1 is a JSON array of keys: one statement for any number of them,
+		// each looked up in the primary key index.
+		{&d.sHasMany, `SELECT key FROM ` + t + ` WHERE key IN (SELECT value FROM json_each(?1)) AND value <> '' AND ` + live},
+		{&d.sDelMany, `DELETE FROM ` + t + ` WHERE key IN (SELECT value FROM json_each(?1))`},
 		{&d.sKeysAll, `SELECT key FROM ` + t + ` WHERE value <> '' AND (expires_at IS NULL OR expires_at > ?1)`},
 		{&d.sKeysRange, `SELECT key FROM ` + t + ` WHERE key >= ?2 AND key < ?3 AND value <> '' AND (expires_at IS NULL OR expires_at > ?1)`},
 		{&d.sClear, `DELETE FROM ` + t},
@@ -289,7 +296,7 @@ WHERE value = '' OR (expires_at IS NOT NULL AND expires_at <= ?2)`},
 
 func (d *Driver) closeStmts() {
 	for _, st := range []*sql.Stmt{d.sGet, d.sHas, d.sSet, d.sDel, d.sKeysAll, d.sKeysRange, d.sClear, d.sSweep,
-		d.sSwapOld, d.sSwapDel, d.sSwapNew, d.sSwapNewDel, d.sSwapNewLive} {
+		d.sSwapOld, d.sSwapDel, d.sSwapNew, d.sSwapNewDel, d.sSwapNewLive, d.sHasMany, d.sDelMany} {
 		if st != nil {
 			st.Close()
 		}
@@ -521,6 +528,73 @@ func (d *Driver) Has(ctx context.Context, key string) (bool, error) {
 		return false, d.fail("has", k, err)
 	}
 	return ok, nil
+}
+
+// keyList normalizes keys into the JSON array the batched statements take,
+// refusing the call if one is invalid.
+func (d *Driver) keyList(op string, keys []string) ([]string, string, error) {
+	ks := make([]string, len(keys))
+	for i, key := range keys {
+		k, err := d.key(op, key)
+		if err != nil {
+			return nil, "", err
+		}
+		ks[i] = k
+	}
+	list, err := json.Marshal(ks) // valid UTF-8 (CleanKey), so it round-trips
+	return ks, string(list), err
+}
+
+// HasMany reports which keys hold a value that has not expired, in one query.
+func (d *Driver) HasMany(ctx context.Context, keys []string) ([]bool, error) {
+	if err := d.check(ctx, "has-many"); err != nil {
+		return nil, err
+	}
+	ks, list, err := d.keyList("has-many", keys)
+	if err != nil {
+		return nil, err
+	}
+	found := make([]bool, len(ks))
+	if len(ks) == 0 {
+		return found, nil
+	}
+	set := map[string]bool{}
+	err = d.retry(ctx, func() error {
+		clear(set)
+		rows, err := d.sHasMany.QueryContext(ctx, list, nowMS())
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var k string
+			if err := rows.Scan(&k); err != nil {
+				return err
+			}
+			set[k] = true
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, d.fail("has-many", "", err)
+	}
+	for i, k := range ks {
+		found[i] = set[k]
+	}
+	return found, nil
+}
+
+// DeleteMany removes keys in one statement.
+func (d *Driver) DeleteMany(ctx context.Context, keys []string) error {
+	if err := d.check(ctx, "delete-many"); err != nil {
+		return err
+	}
+	ks, list, err := d.keyList("delete-many", keys)
+	if err != nil || len(ks) == 0 {
+		return err
+	}
+	_, err = d.exec(ctx, "delete-many", "", d.sDelMany, list)
+	return err
 }
 
 // Keys lists the live keys that start with prefix. A prefix is a range of the

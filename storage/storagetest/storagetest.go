@@ -18,12 +18,13 @@
 // can run the suite against a server that holds other data. The suite closes
 // every driver it gets (closing again is then harmless).
 //
-// The suite checks the contract documented on storage.Driver and
-// storage.Swapper (the latter only when the driver implements it): reads and
-// writes, empty values, key normalization and refused keys, listing by prefix,
-// Clear, expiry (short TTLs, about two seconds of waiting in all), 1 MiB values,
-// concurrent writers (meaningful under -race), atomic compare-and-swap,
-// cancelled contexts and use after Close.
+// The suite checks the contract documented on storage.Driver, storage.Swapper
+// and storage.Batcher (the latter two only when the driver implements them):
+// reads and writes, empty values, key normalization and refused keys, listing
+// by prefix, Clear, expiry (short TTLs, about two seconds of waiting in all),
+// 1 MiB values, concurrent writers (meaningful under -race), atomic
+// compare-and-swap, batched checks and deletes, cancelled contexts and use
+// after Close.
 //
 // The suite never stores a key that is also the folder of another ("a" and
 // "a:b"), which file-based stores cannot hold at the same time.
@@ -99,6 +100,7 @@ func RunWith(t *testing.T, newDriver func(t *testing.T) storage.Driver, opts Opt
 		{"CompareAndSwap", testCompareAndSwap},
 		{"CompareAndSwapTTL", testCompareAndSwapTTL},
 		{"CompareAndSwapConcurrent", testCompareAndSwapConcurrent},
+		{"Batcher", testBatcher},
 	}
 	for name := range opts.Skip {
 		if !slices.ContainsFunc(tests, func(tc subtest) bool { return tc.name == name }) {
@@ -389,9 +391,19 @@ func testTTL(t *testing.T, d storage.Driver) {
 			t.Fatalf("Has before expiry = %v, %v", has, err)
 		}
 		wantKeys(t, d, "ttl:", "ttl:short", "ttl:persisted", "ttl:extended", "ttl:long", "ttl:none", "ttl:negative")
+		if b, ok := d.(storage.Batcher); ok {
+			wantHasMany(t, b, []string{"ttl:short", "ttl:persisted", "ttl:gone"}, true, true, false)
+		}
 	}
 	time.Sleep(time.Until(start.Add(ttl + 300*time.Millisecond)))
 	wantMissing(t, d, "ttl:short")
+	if b, ok := d.(storage.Batcher); ok {
+		// An expired record counts as absent, and deleting it is not an error.
+		wantHasMany(t, b, []string{"ttl:short", "ttl:persisted", "ttl:long"}, false, true, true)
+		if err := b.DeleteMany(bg(), []string{"ttl:short"}); err != nil {
+			t.Fatalf("DeleteMany of an expired key: %v", err)
+		}
+	}
 	wantKeys(t, d, "ttl:", "ttl:persisted", "ttl:extended", "ttl:long", "ttl:none", "ttl:negative")
 	wantValue(t, d, "ttl:persisted", "then without")
 	wantValue(t, d, "ttl:extended", "then long")
@@ -555,6 +567,11 @@ func testContextCanceled(t *testing.T, d storage.Driver) {
 		_, err := sw.CompareAndSwap(ctx, "present", "v", true, "swapped", 0)
 		check("CompareAndSwap", err)
 	}
+	if b, ok := d.(storage.Batcher); ok {
+		_, err := b.HasMany(ctx, []string{"present"})
+		check("HasMany", err)
+		check("DeleteMany", b.DeleteMany(ctx, []string{"present"}))
+	}
 	// Nothing changed.
 	wantValue(t, d, "present", "v")
 	wantMissing(t, d, "new")
@@ -590,6 +607,11 @@ func testClosed(t *testing.T, d storage.Driver) {
 	if sw, ok := d.(storage.Swapper); ok {
 		_, err := sw.CompareAndSwap(bg(), "k", "v", true, "v3", 0)
 		check("CompareAndSwap", err)
+	}
+	if b, ok := d.(storage.Batcher); ok {
+		_, err := b.HasMany(bg(), []string{"k"})
+		check("HasMany", err)
+		check("DeleteMany", b.DeleteMany(bg(), []string{"k"}))
 	}
 	if err := d.Close(); err != nil {
 		t.Errorf("second Close: %v, want nil", err)
@@ -718,4 +740,99 @@ func testCompareAndSwapConcurrent(t *testing.T, d storage.Driver) {
 		t.Fatal(err)
 	}
 	wantValue(t, d, "counter", strconv.Itoa(workers*increments))
+}
+
+func batcher(t *testing.T, d storage.Driver) storage.Batcher {
+	b, ok := d.(storage.Batcher)
+	if !ok {
+		t.Skip("driver does not implement storage.Batcher")
+	}
+	return b
+}
+
+func wantHasMany(t *testing.T, b storage.Batcher, keys []string, want ...bool) {
+	t.Helper()
+	got, err := b.HasMany(bg(), keys)
+	if err != nil {
+		t.Fatalf("HasMany(%d keys): %v", len(keys), err)
+	}
+	if want == nil {
+		want = []bool{}
+	}
+	if got == nil || !slices.Equal(got, want) {
+		t.Fatalf("HasMany(%q) = %v, want %v", abbrevKeys(keys), got, want)
+	}
+}
+
+func abbrevKeys(keys []string) []string {
+	if len(keys) > 8 {
+		return append(keys[:8:8], fmt.Sprintf("... (%d keys)", len(keys)))
+	}
+	return keys
+}
+
+func testBatcher(t *testing.T, d storage.Driver) {
+	b := batcher(t, d)
+	// No keys: nothing to do.
+	wantHasMany(t, b, nil)
+	if err := b.DeleteMany(bg(), nil); err != nil {
+		t.Fatalf("DeleteMany(nil): %v", err)
+	}
+	mustSet(t, d, "a", "1", 0)
+	mustSet(t, d, "b:c", "2", 0)
+	mustSet(t, d, "d", "3", time.Hour)
+	// One answer per key, in order: missing keys, normalized forms, repeats.
+	wantHasMany(t, b, []string{"a", "missing", "b/c", "a", ":d:", "b", "a:x"}, true, false, true, true, true, false, false)
+	// A refused key fails the whole call and deletes nothing.
+	for _, bad := range []string{"", "a:..:b", "x\x00y", "\xff"} {
+		if _, err := b.HasMany(bg(), []string{"a", bad}); !errors.Is(err, storage.ErrInvalidKey) {
+			t.Errorf("HasMany with the key %q: err = %v, want one wrapping storage.ErrInvalidKey", bad, err)
+		}
+		if err := b.DeleteMany(bg(), []string{"a", "d", bad}); !errors.Is(err, storage.ErrInvalidKey) {
+			t.Errorf("DeleteMany with the key %q: err = %v, want one wrapping storage.ErrInvalidKey", bad, err)
+		}
+	}
+	wantKeys(t, d, "", "a", "b:c", "d")
+	// DeleteMany removes the keys given (missing ones and repeats are no
+	// error) and nothing else.
+	if err := b.DeleteMany(bg(), []string{"a", "missing", "b/c", "a"}); err != nil {
+		t.Fatalf("DeleteMany: %v", err)
+	}
+	wantMissing(t, d, "a")
+	wantMissing(t, d, "b:c")
+	wantValue(t, d, "d", "3")
+	wantHasMany(t, b, []string{"a", "b:c", "d"}, false, false, true)
+	// Keys that a list or an array literal must quote.
+	odd := []string{`q"uo'te`, "<é😀>", "a,b", "{x}", "sp ace", "NULL", "[1]"}
+	for _, k := range odd {
+		mustSet(t, d, k, "odd", 0)
+	}
+	wantHasMany(t, b, append(odd, "d", "{y}"), true, true, true, true, true, true, true, true, false)
+	if err := b.DeleteMany(bg(), odd); err != nil {
+		t.Fatalf("DeleteMany: %v", err)
+	}
+	wantKeys(t, d, "", "d")
+	// Many keys, which a cluster spreads over all its nodes: every third is set.
+	const n = 1200
+	keys := make([]string, n)
+	want := make([]bool, n)
+	for i := range keys {
+		keys[i] = fmt.Sprintf("many:%04d", i)
+		if i%3 == 0 {
+			mustSet(t, d, keys[i], "v"+strconv.Itoa(i), 0)
+			want[i] = true
+		}
+	}
+	wantHasMany(t, b, keys, want...)
+	if err := b.DeleteMany(bg(), keys[:n/2]); err != nil {
+		t.Fatalf("DeleteMany(%d keys): %v", n/2, err)
+	}
+	for i := range n / 2 {
+		want[i] = false
+	}
+	wantHasMany(t, b, keys, want...)
+	if err := b.DeleteMany(bg(), keys); err != nil {
+		t.Fatalf("DeleteMany(%d keys): %v", n, err)
+	}
+	wantKeys(t, d, "", "d")
 }
