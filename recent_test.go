@@ -2,6 +2,7 @@ package session
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -163,4 +164,71 @@ func mustDecode(t *testing.T, text string) *record.Record {
 		t.Fatal(err)
 	}
 	return rec
+}
+
+// An Update that fails on the record this process remembered leaves nothing
+// of that record behind: a read after it goes to the store.
+func TestFailedWriteFirstDoesNotServeTheRecordLastSeen(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t, memory.New(memory.Options{}), Config{})
+	s := e.mgr.Start(ctx, "")
+	s.Set("k", "mine")
+	if _, err := s.Finish(ctx); err != nil {
+		t.Fatal(err)
+	}
+	o := mustManager(t, e).Start(ctx, s.ID())
+	o.Set("k", "theirs")
+	if _, err := o.Finish(ctx); err != nil {
+		t.Fatal(err)
+	}
+	r := e.mgr.Start(ctx, s.ID())
+	refused := errors.New("refused")
+	if err := Update(r, "n", func(int, bool) (int, error) { return 0, refused }); !errors.Is(err, refused) {
+		t.Fatalf("Update: %v, want the function's error", err)
+	}
+	if v, _, err := Get[string](r, "k"); err != nil || v != "theirs" {
+		t.Fatalf("read after the failed Update: %q (%v), want the other process's value", v, err)
+	}
+}
+
+// A remembered record with nothing in it (or past its lifetime) is read from
+// the store before a write: another process may have written into that ID
+// since, and its data must not be removed.
+func TestWriteFirstOnAnEmptyRecordLastSeen(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t, memory.New(memory.Options{}), Config{})
+	s := e.mgr.Start(ctx, "")
+	s.Set("k", 1)
+	if _, err := s.Finish(ctx); err != nil {
+		t.Fatal(err)
+	}
+	id := s.ID()
+	s = e.mgr.Start(ctx, id)
+	s.Delete("k")
+	if _, err := s.Finish(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if text, _, _ := e.store.Get(ctx, id); text != "[[\"Map\"]]" {
+		t.Fatalf("the emptied record is %q, want an empty Map", text)
+	}
+	// Another program (an Astro page) writes into that ID.
+	theirs := record.Record{Entries: []record.Entry{{Key: "theirs", Data: "x"}}}
+	text, _, err := theirs.Encode(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.store.Set(ctx, id, text, 0); err != nil {
+		t.Fatal(err)
+	}
+	w := e.mgr.Start(ctx, id)
+	if err := Update(w, "mine", func(string, bool) (string, error) { return "y", nil }); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Finish(ctx); err != nil {
+		t.Fatal(err)
+	}
+	text, ok, _ := e.store.Get(ctx, id)
+	if !ok || !strings.Contains(text, `"theirs"`) {
+		t.Fatalf("the other process's record under %s is %q (stored %v); want it kept", id, text, ok)
+	}
 }

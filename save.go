@@ -75,13 +75,8 @@ func (s *Session) saveRecord(upd *update) error {
 		case errors.Is(err, errGone):
 			// Removed meanwhile (DestroyUser, expiry): this request's changes go to
 			// a new session that belongs to nobody, and the old one stays gone.
-			kept := s.data.Entries[:0]
-			for _, e := range s.data.Entries {
-				if s.changes.get(e.Key) != nil {
-					kept = append(kept, e)
-				}
-			}
-			s.data.Entries, s.data.Meta, s.metaSet, s.indexAdd = kept, nil, false, false
+			s.keepOnlyChanges()
+			s.data.Meta, s.metaSet, s.indexAdd = nil, false, false
 			s.m.recent.put(s.id, "")
 			if err := s.newSession(); err != nil {
 				return err
@@ -89,10 +84,19 @@ func (s *Session) saveRecord(upd *update) error {
 			continue
 		case errors.Is(err, errNoWrite):
 			text, written, s.cookie = "", s.data, cookieKeep
+		case err != nil && s.unchecked:
+			// The record came from memory and was never checked: forget it, so
+			// that a read after this failed save goes to the store.
+			s.keepOnlyChanges()
+			if !s.metaSet {
+				s.data.Meta = nil
+			}
+			s.loaded, s.merged, s.fromClient, s.unchecked, s.stored, s.storedOK = false, false, true, false, "", false
+			return err
 		case err != nil:
 			return err
 		default:
-			s.stored, s.storedOK = text, true
+			s.stored, s.storedOK, s.unchecked = text, true, false
 			s.m.recent.put(s.id, text)
 		}
 		s.data, s.changes, s.metaSet, s.sizeBound = written, nil, false, len(text)
@@ -100,12 +104,23 @@ func (s *Session) saveRecord(upd *update) error {
 	}
 }
 
+// keepOnlyChanges drops from data the stored entries this request did not set.
+func (s *Session) keepOnlyChanges() {
+	kept := s.data.Entries[:0]
+	for _, e := range s.data.Entries {
+		if s.changes.get(e.Key) != nil {
+			kept = append(kept, e)
+		}
+	}
+	s.data.Entries = kept
+}
+
 // newSession moves the session's changes to a new ID.
 func (s *Session) newSession() error {
 	if s.sealed {
 		return fmt.Errorf("%w: the session needs a new ID, whose cookie can no longer be sent", ErrHeadersWritten)
 	}
-	s.id, s.newID, s.stored, s.storedOK, s.cookie = NewID(), true, "", false, cookieSend
+	s.id, s.newID, s.stored, s.storedOK, s.cookie, s.unchecked = NewID(), true, "", false, cookieSend, false
 	return nil
 }
 
@@ -174,7 +189,7 @@ func (s *Session) rebase(old string, ok bool, now float64) error {
 			out.Entries = append(out.Entries, fe)
 		}
 	}
-	s.data, s.stored, s.storedOK = out, old, ok
+	s.data, s.stored, s.storedOK, s.unchecked = out, old, ok, false
 	return nil
 }
 

@@ -27,13 +27,14 @@ type Session struct {
 	used       bool        // a method was called
 
 	// What was loaded: the stored record and its text, for the conditional write.
-	loaded   bool
-	loadErr  error         // why the record could not be read
-	base     record.Record // the stored record as read, until it is merged into data
-	stored   string
-	storedOK bool
-	newID    bool   // the ID was made in this request and its cookie is not sent yet
-	emptyID  string // a stored record with nothing in it, replaced by the first write
+	loaded    bool
+	loadErr   error         // why the record could not be read
+	base      record.Record // the stored record as read, until it is merged into data
+	stored    string
+	storedOK  bool
+	unchecked bool   // stored came from Manager.recent, not yet checked against the store
+	newID     bool   // the ID was made in this request and its cookie is not sent yet
+	emptyID   string // a stored record with nothing in it, replaced by the first write
 
 	// The session as the request sees it, as Astro keeps it: the entries this
 	// request set, then, once something is read, the stored ones merged in.
@@ -124,8 +125,6 @@ func (s *Session) lock() {
 
 // load reads the stored record, once. A client's ID with no record behind it
 // is replaced at the first write, so a client never chooses its session ID.
-// For a save (write), the text this process last saw for the session may stand
-// in for the read (Manager.recent): the save's compare-and-swap checks it.
 func (s *Session) load(write bool) error {
 	if s.loaded {
 		return nil
@@ -137,21 +136,17 @@ func (s *Session) load(write bool) error {
 	if s.loadErr != nil {
 		return s.loadErr // a store that failed is not waited for again in the same request
 	}
-	var text string
-	ok := false
-	if write {
-		text, ok = s.m.recent.get(s.id)
+	if write && s.loadRecent() {
+		return nil
 	}
-	if !ok {
-		var err error
-		if text, ok, err = s.m.get(s.ctx, s.id, "reading the session"); err != nil {
-			s.loadErr = err
-			return err
-		}
-		s.m.recent.put(s.id, text)
+	text, ok, err := s.m.get(s.ctx, s.id, "reading the session")
+	if err != nil {
+		s.loadErr = err
+		return err
 	}
 	s.loaded, s.fromClient = true, false
 	if !ok {
+		s.m.recent.put(s.id, "")
 		s.replaceID()
 		return nil
 	}
@@ -190,8 +185,29 @@ func (s *Session) load(write bool) error {
 	default:
 		s.base, s.stored, s.storedOK = *rec, text, true
 		s.sizeBound += len(text)
+		s.m.recent.put(s.id, text)
 	}
 	return nil
+}
+
+// loadRecent loads, for a save, the record this process last saw for the
+// session (Manager.recent) instead of reading it, when that record is a live
+// one. The save's compare-and-swap checks it (see saveRecord).
+func (s *Session) loadRecent() bool {
+	text, ok := s.m.recent.get(s.id)
+	if !ok {
+		return false
+	}
+	now := s.m.nowMS()
+	rec, err := record.Decode(text, now)
+	if err != nil || s.m.expiredMeta(rec.Meta, now) || (len(rec.Entries) == 0 && rec.Meta == nil) {
+		s.m.recent.put(s.id, "")
+		return false // such a record is read from the store before anything is done to it
+	}
+	s.loaded, s.fromClient, s.unchecked = true, false, true
+	s.base, s.stored, s.storedOK = *rec, text, true
+	s.sizeBound += len(text)
+	return true
 }
 
 // tornReadWait is how long a record that does not parse is given to be
