@@ -502,8 +502,13 @@ func TestRedisHangs(t *testing.T) {
 		n, err = a.do("GET", "/n", "", cookie(id))
 		return err == nil && n.status == 200
 	})
-	if n.body != "1" {
-		t.Errorf("after Redis answers again: count %q, want 1", n.body)
+	// An /inc is the request's first store call, so its compare-and-swap is
+	// sent at once (against the record this process wrote) and may sit in
+	// Redis's socket when it stops: Redis runs it when it resumes, after the
+	// client gave up, as with any write whose answer is lost. At most one of
+	// the two lands: the other's compare-and-swap no longer matches.
+	if n.body != "1" && n.body != "2" {
+		t.Errorf("after Redis answers again: count %q, want 1 (or 2: one /inc applied after its timeout)", n.body)
 	}
 }
 
