@@ -156,18 +156,7 @@ func newCloudflareShared(t *testing.T) *shared {
 // cookie, every type, plain Go values, delete, regenerate, destroy, load, both
 // writing) between Astro on Cloudflare's runtime, using its KV binding, and the
 // Go server on the same namespace through the REST API, in both directions.
-func TestCloudflareSharedSessions(t *testing.T) {
-	sh := newCloudflareShared(t)
-	g := sh.gos[0]
-	for _, dir := range [][2]server{{sh.astro, g}, {g, sh.astro}} {
-		w, r := dir[0], dir[1]
-		t.Run(w.name+"→"+r.name, func(t *testing.T) {
-			for _, sc := range scenarios {
-				t.Run(sc.name, func(t *testing.T) { sc.run(t, sh, w, r) })
-			}
-		})
-	}
-}
+func TestCloudflareSharedSessions(t *testing.T) { sharedSessions(t, newCloudflareShared(t)) }
 
 // TestCloudflareRecordFormat pins what Astro stores through the binding, read
 // back through the REST API: the bare session ID as the key, the devalue text
@@ -206,42 +195,7 @@ func TestCloudflareRecordFormat(t *testing.T) {
 // TestCloudflareSameRecord runs the same requests against Astro and the Go
 // server, each on a fresh session, and compares the values they leave in KV
 // byte for byte.
-func TestCloudflareSameRecord(t *testing.T) {
-	steps := []struct {
-		name string
-		run  func(s server, b *browser)
-	}{
-		{"shop", func(s server, b *browser) { s.shop(b) }},
-		{"every type", func(s server, b *browser) { s.types(b) }},
-		{"plain Go values", func(s server, b *browser) { s.native(b) }},
-		{"two writes", func(s server, b *browser) {
-			s.set(b, entryIn{Key: "cart", Value: `[[1,2],"sku-1","sku-2"]`})
-			s.set(b, entryIn{Key: "visits", Value: `[3]`}, entryIn{Key: "cart", Value: `[[1],"sku-3"]`})
-		}},
-		{"read, then delete", func(s server, b *browser) { s.shop(b); s.readDel(b, "role") }},
-		{"delete without a read", func(s server, b *browser) { s.shop(b); s.del(b, "role") }},
-		{"regenerate", func(s server, b *browser) { s.shop(b); s.regenerate(b) }},
-	}
-	sh := newCloudflareShared(t)
-	g := sh.gos[0]
-	for _, step := range steps {
-		t.Run(step.name, func(t *testing.T) {
-			b := newBrowser(t)
-			step.run(sh.astro, b)
-			want, ok := sh.st.raw(t, b.session())
-			if !ok {
-				t.Fatalf("%s stored nothing", sh.astro.name)
-			}
-			b = newBrowser(t)
-			step.run(g, b)
-			if got, ok := sh.st.raw(t, b.session()); !ok {
-				t.Errorf("%s stored nothing", g.name)
-			} else if got != want {
-				t.Errorf("records differ\n%s: %s\n%s: %s", sh.astro.name, want, g.name, got)
-			}
-		})
-	}
-}
+func TestCloudflareSameRecord(t *testing.T) { sameRecord(t, newCloudflareShared(t)) }
 
 // TestCloudflareSharedTTL: a key with a one-second TTL set on one side expires
 // on the other while keys without TTL stay. KV expires a key 60 s after a write
