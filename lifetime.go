@@ -181,6 +181,9 @@ func (m *Manager) DestroyUser(ctx context.Context, userID string) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	for _, id := range ids {
+		m.recent.put(id, "")
+	}
 	if n, err := m.inBatches(ctx, ids, true, m.batcher.DeleteMany); err != nil {
 		return n, m.storageError("removing a session", err)
 	}

@@ -77,7 +77,6 @@ func (s *Session) saveRecord(upd *update) error {
 			// a new session that belongs to nobody, and the old one stays gone.
 			s.keepOnlyChanges()
 			s.data.Meta, s.metaSet, s.indexAdd = nil, false, false
-			s.m.recent.put(s.id, "")
 			if err := s.newSession(); err != nil {
 				return err
 			}
@@ -97,7 +96,6 @@ func (s *Session) saveRecord(upd *update) error {
 			return err
 		default:
 			s.stored, s.storedOK, s.unchecked = text, true, false
-			s.m.recent.put(s.id, text)
 		}
 		s.data, s.changes, s.metaSet, s.sizeBound = written, nil, false, len(text)
 		return nil

@@ -146,7 +146,6 @@ func (s *Session) load(write bool) error {
 	}
 	s.loaded, s.fromClient = true, false
 	if !ok {
-		s.m.recent.put(s.id, "")
 		s.replaceID()
 		return nil
 	}
@@ -185,7 +184,6 @@ func (s *Session) load(write bool) error {
 	default:
 		s.base, s.stored, s.storedOK = *rec, text, true
 		s.sizeBound += len(text)
-		s.m.recent.put(s.id, text)
 	}
 	return nil
 }
@@ -201,7 +199,6 @@ func (s *Session) loadRecent() bool {
 	now := s.m.nowMS()
 	rec, err := record.Decode(text, now)
 	if err != nil || s.m.expiredMeta(rec.Meta, now) || (len(rec.Entries) == 0 && rec.Meta == nil) {
-		s.m.recent.put(s.id, "")
 		return false // such a record is read from the store before anything is done to it
 	}
 	s.loaded, s.fromClient, s.unchecked = true, false, true

@@ -30,6 +30,7 @@ func (m *Manager) get(ctx context.Context, key, doing string) (string, bool, err
 	if err != nil {
 		return "", false, m.storageError(doing, err)
 	}
+	m.recent.put(key, v)
 	return v, ok, nil
 }
 
@@ -125,7 +126,11 @@ func (m *Manager) write(ctx context.Context, key, old string, ok bool, next stri
 	ctx, cancel := m.bound(ctx, true)
 	defer cancel()
 	if m.swapper != nil {
-		return m.swapper.CompareAndSwap(ctx, key, old, ok, next, ttl)
+		swapped, err := m.swapper.CompareAndSwap(ctx, key, old, ok, next, ttl)
+		if swapped {
+			m.recent.put(key, next)
+		}
+		return swapped, err
 	}
 	return true, m.store.Set(ctx, key, next, ttl)
 }
@@ -148,7 +153,8 @@ func backoff(ctx context.Context, attempt int) error {
 }
 
 // recentRecords remembers, for a driver with compare-and-swap across a network,
-// the record text this process last read or wrote for each session. A request
+// the text this process last read or wrote under each key (get, write and
+// remove keep it current). A request
 // that writes its session without reading it first (an Update, a Delete) then
 // sends the compare-and-swap against that text at once: one store round trip
 // instead of two (the cart flow of bench/README.md's load test). It is never
