@@ -1,13 +1,9 @@
 package unstoragehttp
 
 import (
-	"context"
-	"encoding/json"
-	"slices"
 	"testing"
 
-	"github.com/goastro/session/internal/testenv"
-	"github.com/goastro/session/storage/internal/webkv"
+	"github.com/goastro/session/storage/internal/webkvtest"
 )
 
 // TestAstroDriverInterop has unstorage's http driver (the protocol's own
@@ -16,52 +12,10 @@ import (
 // keys, byte-identical values.
 func TestAstroDriverInterop(t *testing.T) {
 	srv := startRedis(t)
-	ctx := context.Background()
 	d, err := New(Config{Base: srv, Headers: map[string]string{"Authorization": "Bearer " + token}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	const goID, jsID = "0b5c6a4e-8f61-4d1b-9a3e-3c2f7d8e9a10", "f47ac10b-58cc-4372-a567-0e02b2c3d479"
-	if err := d.Set(ctx, goID, webkv.Record, 0); err != nil {
-		t.Fatal(err)
-	}
 	opts := map[string]any{"base": srv, "headers": map[string]string{"Authorization": "Bearer " + token}}
-	got := unstorage(t, "http", opts, []webkv.Op{
-		{Op: "get", Key: goID},
-		{Op: "set", Key: jsID, Value: webkv.Record + " "},
-		{Op: "keys"},
-	})
-	var read string
-	var keys []string
-	if err := json.Unmarshal(got[0], &read); err != nil || read != webkv.Record {
-		t.Fatalf("unstorage read %s, want the Go record byte for byte", got[0])
-	}
-	if err := json.Unmarshal(got[2], &keys); err != nil {
-		t.Fatal(err)
-	}
-	slices.Sort(keys)
-	if !slices.Equal(keys, []string{goID, jsID}) {
-		t.Fatalf("unstorage lists %q", keys)
-	}
-	v, ok, err := d.Get(ctx, jsID)
-	if err != nil || !ok || v != webkv.Record+" " {
-		t.Fatalf("Go read %q, %v, %v of the record unstorage wrote", v, ok, err)
-	}
-	if err := d.Delete(ctx, jsID); err != nil {
-		t.Fatal(err)
-	}
-	got = unstorage(t, "http", opts, []webkv.Op{{Op: "has", Key: jsID}, {Op: "has", Key: goID}})
-	if string(got[0]) != "false" || string(got[1]) != "true" {
-		t.Fatalf("unstorage hasItem after the Go delete: %s %s", got[0], got[1])
-	}
-}
-
-func unstorage(t *testing.T, driver string, options map[string]any, ops []webkv.Op) []json.RawMessage {
-	t.Helper()
-	arg, _ := json.Marshal(map[string]any{"driver": driver, "options": options, "ops": ops})
-	var out []json.RawMessage
-	if err := json.Unmarshal(testenv.RunNodeScript(t, platformDir, "unstorage-client.mjs", string(arg)), &out); err != nil || len(out) != len(ops) {
-		t.Fatalf("unstorage-client.mjs: %v (%d results)", err, len(out))
-	}
-	return out
+	webkvtest.CheckInterop(t, d, platformDir, "http", opts)
 }
